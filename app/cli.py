@@ -1,0 +1,334 @@
+"""The ``sparsescope`` command line: thin commands over the library.
+
+Every command takes ``--db`` (default ``$SPARSESCOPE_DB`` or ``./sparsescope.duckdb``). Errors
+print one clear line and exit with status 1; ``sparsescope --debug COMMAND`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from app.cli_reber import reber_app
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="sparsescope",
+    help="Study the structure of sparse neural networks: import, measure, correlate, predict.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(reber_app, name="reber", help="Generate and check Reber grammar datasets.")
+
+console = Console()
+error_console = Console(stderr=True)
+_state = {"debug": False}
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        envvar="SPARSESCOPE_DB",
+        help="Warehouse file (default: ./sparsescope.duckdb).",
+        show_default=False,
+    ),
+]
+
+
+class OutputFormat(str, Enum):
+    """How tabular results are printed."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class CorrelationMethod(str, Enum):
+    """Which correlation the table shows."""
+
+    pearson = "pearson"
+    spearman = "spearman"
+
+
+class ExportFormat(str, Enum):
+    """File format of an exported meta-dataset."""
+
+    csv = "csv"
+    parquet = "parquet"
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create the warehouse file, or upgrade its schema (no data is dropped)."""
+    from warehouse.connection import open_connection, resolve_db_path
+    from warehouse.migrations import current_version
+
+    con = open_connection(db, read_only=False)
+    try:
+        version = current_version(con)
+    finally:
+        con.close()
+    console.print(f"Warehouse {resolve_db_path(db)} is at schema version {version}.")
+
+
+@app.command("import-graphs")
+def import_graphs(
+    paths: Annotated[list[Path], typer.Argument(help="Graph files: GraphML, GML, edge list, JSON.")],
+    study: Annotated[str, typer.Option(help="Study to file the networks under.")] = "imported-graphs",
+    directed: Annotated[bool, typer.Option(help="Read edge lists as directed.")] = False,
+    trust_pickle: Annotated[
+        bool, typer.Option("--trust-pickle", help="Allow networkx pickles (they can run code).")
+    ] = False,
+    replace: Annotated[bool, typer.Option(help="Overwrite networks of the same name.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import one network per graph file (all files in one transaction)."""
+    from ingest.graph_files import import_graph_files
+
+    report, imports = import_graph_files(
+        db, paths, study=study, trust_pickle=trust_pickle, directed=directed, replace=replace
+    )
+    loops = sum(i.self_loops_removed for i in imports)
+    merged = sum(i.duplicate_edges_merged for i in imports)
+    console.print(
+        f"Imported {report.inserted} network(s) into study {study!r} "
+        f"({report.already_stored} already stored, {report.replaced} replaced)."
+    )
+    if loops or merged:
+        console.print(f"Cleaned up: {loops} self-loop(s) removed, {merged} duplicate edge(s) merged.")
+
+
+@app.command("import-metadataset")
+def import_metadataset_command(
+    csv: Annotated[Path, typer.Argument(help="CSV with one row per trained network.")],
+    target: Annotated[str, typer.Option(help="Performance column, e.g. test_acc.")],
+    group: Annotated[str | None, typer.Option(help="Categorical column to group by.")] = None,
+    name_cols: Annotated[
+        list[str] | None, typer.Option("--name-cols", help="Columns that name a row (repeat).")
+    ] = None,
+    metric_cols: Annotated[
+        list[str] | None,
+        typer.Option("--metric-cols", help="Columns stored as metrics, not features (repeat)."),
+    ] = None,
+    study: Annotated[str | None, typer.Option(help="Study id (default: the file name).")] = None,
+    replace: Annotated[bool, typer.Option(help="Overwrite rows of the same name.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import a meta-dataset CSV: numeric columns become features, --target a metric."""
+    from ingest.metadataset_csv import import_metadataset
+
+    report = import_metadataset(
+        db, csv, target=target, group=group, name_cols=name_cols or (),
+        metric_cols=metric_cols or (), study=study, replace=replace,
+    )  # fmt: skip
+    console.print(
+        f"Imported {report.inserted} row(s) from {csv} "
+        f"({report.already_stored} already stored, {report.replaced} replaced)."
+    )
+
+
+@app.command()
+def features(
+    n_jobs: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    orientation: Annotated[
+        str, typer.Option(help="Rule orienting undirected edges for layer features.")
+    ] = "smaller_to_larger",
+    db: DbOption = None,
+) -> None:
+    """Compute the graph features of every stored network that lacks them."""
+    from analytics.feature_store import compute_missing_features
+
+    with _progress() as progress:
+        task = progress.add_task("features", total=None)
+
+        def on_batch(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        count = compute_missing_features(
+            db, orientation=orientation, n_jobs=n_jobs, on_batch=on_batch
+        )
+    console.print(f"Computed features for {count} network(s).")
+
+
+@app.command()
+def correlate(
+    target: Annotated[str, typer.Option(help="Metric to correlate with, e.g. test_acc.")],
+    by: Annotated[str | None, typer.Option(help="Group by this column, e.g. cell.")] = None,
+    method: Annotated[CorrelationMethod | None, typer.Option(help="Show only one method.")] = None,
+    study: Annotated[str | None, typer.Option(help="Only this study.")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,  # noqa: A002
+    db: DbOption = None,
+) -> None:
+    """Pearson r and Spearman rho of every feature with TARGET (with BH-adjusted p-values)."""
+    from analytics.correlation import correlation_table
+    from analytics.meta_dataset import load_meta_dataset
+
+    meta = load_meta_dataset(db, study=study)
+    meta.require_target(target)
+    meta.require_group(by)
+    table = correlation_table(meta.frame, target=target, features=meta.features_for(target), by=by)
+    if method is not None:
+        keep = ("pearson_r", "pearson_p", "pearson_p_adj")
+        if method is CorrelationMethod.spearman:
+            keep = ("spearman_rho", "spearman_p", "spearman_p_adj")
+        table = table.select("group", "feature", "n", *keep)
+    _emit(table, format, title=f"Correlation with {target}")
+
+
+@app.command()
+def regress(
+    target: Annotated[str, typer.Option(help="Metric to predict, e.g. test_acc.")],
+    by: Annotated[str | None, typer.Option(help="Fit one set of regressors per group.")] = None,
+    study: Annotated[str | None, typer.Option(help="Only this study.")] = None,
+    regressor: Annotated[
+        list[str] | None, typer.Option("--regressor", help="Only these regressors (repeat).")
+    ] = None,
+    folds: Annotated[int, typer.Option(help="K of repeated K-fold.")] = 5,
+    repeats: Annotated[int, typer.Option(help="Repeats of K-fold.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of splits and models.")] = 0,
+    importances: Annotated[bool, typer.Option(help="Also print permutation importances.")] = False,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,  # noqa: A002
+    db: DbOption = None,
+) -> None:
+    """R² of structural performance regressors: repeated K-fold and the paper's 90/10 split."""
+    from analytics.meta_dataset import load_meta_dataset
+    from analytics.regressors import evaluate_regressors
+
+    meta = load_meta_dataset(db, study=study)
+    meta.require_target(target)
+    meta.require_group(by)
+    result = evaluate_regressors(
+        meta.frame, target=target, features=meta.features_for(target), by=by,
+        regressors=regressor, n_splits=folds, n_repeats=repeats, seed=seed,
+    )  # fmt: skip
+    _emit(result.scores, format, title=f"Predicting {target}")
+    if importances:
+        _emit(result.importances, format, title="Permutation importances")
+
+
+@app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,  # noqa: A002
+    out: Annotated[Path | None, typer.Option(help="Output file (default meta_dataset.EXT).")] = None,
+    study: Annotated[str | None, typer.Option(help="Only this study.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export the meta-dataset (features + final metrics, one row per network)."""
+    from warehouse.export import export_meta_dataset
+
+    target = out or Path(f"meta_dataset.{format.value}")
+    rows = export_meta_dataset(db, target, format=format.value, study=study)
+    console.print(f"Wrote {rows} row(s) to {target}.")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="One SELECT statement.")],
+    max_rows: Annotated[int, typer.Option(help="Row cap.")] = 1000,
+    timeout: Annotated[float, typer.Option(help="Seconds before the query is stopped.")] = 10.0,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,  # noqa: A002
+    db: DbOption = None,
+) -> None:
+    """Run one read-only SELECT on the warehouse (no files, no extensions, no writes)."""
+    from warehouse.sql_box import run_sql
+
+    result = run_sql(db, query, max_rows=max_rows, timeout=timeout)
+    _emit(result.frame, format, title=None)
+    if result.truncated:
+        error_console.print(f"(showing the first {max_rows} rows)")
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    headless: Annotated[bool, typer.Option(help="Do not open a browser.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Open the Streamlit dashboard on the warehouse."""
+    from warehouse.connection import resolve_db_path
+
+    script = Path(__file__).parent / "dashboard" / "main.py"
+    env = dict(os.environ, SPARSESCOPE_DB=str(resolve_db_path(db).resolve()))
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.port", str(port), "--server.headless", str(headless).lower(),
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    raise typer.Exit(subprocess.call(command, env=env))
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=error_console, transient=False,
+    )  # fmt: skip
+
+
+def _emit(frame: pl.DataFrame, format: OutputFormat, *, title: str | None) -> None:  # noqa: A002
+    if format is OutputFormat.csv:
+        sys.stdout.write(frame.write_csv())
+    elif format is OutputFormat.json:
+        sys.stdout.write(json.dumps(frame.to_dicts(), default=str, indent=1) + "\n")
+    else:
+        table = Table(title=title, show_lines=False)
+        for column in frame.columns:
+            table.add_column(column, justify="right" if frame.schema[column].is_numeric() else "left")
+        for row in frame.iter_rows():
+            table.add_row(*(_cell(v) for v in row))
+        console.print(table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def main() -> None:
+    """Entry point: run the app, turning known errors into one line on stderr."""
+    try:
+        app(standalone_mode=False)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the whole point is one clear line
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            raise SystemExit(exc.exit_code) from None
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        if isinstance(exc, click.exceptions.Abort):
+            error_console.print("Aborted.")
+            raise SystemExit(130) from None
+        if _state["debug"]:
+            raise
+        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

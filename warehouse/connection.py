@@ -1,0 +1,173 @@
+"""The one place that opens the DuckDB warehouse file.
+
+DuckDB lets one process write a file *or* many processes read it, never both. sparsescope keeps
+to that with short-lived connections:
+
+* :func:`writer` — the single writing process (an ingester) opens the file, migrates it, runs one
+  transaction and closes it again, so the file is held only briefly;
+* :func:`reader` — dashboards and CLI queries open a read-only connection per query and close it.
+
+Both retry with a bounded, jittered back-off when the other side holds the lock, and raise
+:class:`~warehouse.errors.WarehouseLockedError` with the holder's description when the budget
+runs out. Driver errors are re-raised as the warehouse's own exceptions.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from warehouse.errors import (
+    NotAWarehouseError,
+    WarehouseError,
+    WarehouseLockedError,
+    WarehouseMissingError,
+)
+from warehouse.migrations import check_schema, migrate
+
+__all__ = [
+    "DEFAULT_DB",
+    "ENV_VAR",
+    "SAFE_READER_CONFIG",
+    "open_connection",
+    "reader",
+    "resolve_db_path",
+    "writer",
+]
+
+DEFAULT_DB = "sparsescope.duckdb"
+ENV_VAR = "SPARSESCOPE_DB"
+
+# Options for connections that run user-written SQL: no files, no extensions, no SET.
+SAFE_READER_CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_unsigned_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+
+# Every connection: never resolve unknown table names to Python variables of the caller.
+_BASE_CONFIG = {"python_enable_replacements": False}
+
+_LOCK_PATTERN = re.compile(r"Could not set lock|Conflicting lock", re.IGNORECASE)
+
+
+def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
+    """The warehouse file: ``db`` if given, else ``$SPARSESCOPE_DB``, else ``./sparsescope.duckdb``."""
+    chosen = db if db not in (None, "") else os.environ.get(ENV_VAR) or DEFAULT_DB
+    return Path(chosen).expanduser()
+
+
+def open_connection(
+    db: str | os.PathLike | None = None,
+    *,
+    read_only: bool,
+    lock_timeout: float = 30.0,
+    config: dict | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, retrying while another process holds the lock.
+
+    Parameters
+    ----------
+    db:
+        Path of the warehouse (see :func:`resolve_db_path`).
+    read_only:
+        Readers never migrate; they fail fast on a missing file or an old schema.
+    lock_timeout:
+        Seconds to keep retrying on a lock conflict.
+    config:
+        Extra DuckDB configuration (e.g. :data:`SAFE_READER_CONFIG`).
+
+    Raises
+    ------
+    WarehouseLockedError, NotAWarehouseError, WarehouseMissingError, SchemaVersionError
+    """
+    path = resolve_db_path(db)
+    if read_only and not path.exists():
+        raise WarehouseMissingError(
+            f"No warehouse at {path}: create one with `sparsescope init --db {path}` "
+            "or import data first."
+        )
+    if not read_only and path.parent != Path("") and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + lock_timeout
+    delay = 0.01
+    while True:
+        try:
+            options = {**_BASE_CONFIG, **(config or {})}
+            con = duckdb.connect(str(path), read_only=read_only, config=options)
+            break
+        except duckdb.Error as exc:
+            message = str(exc)
+            if _LOCK_PATTERN.search(message):
+                if time.monotonic() >= deadline:
+                    holder = message.split("Conflicting lock is held in", 1)[-1].split(".")[0]
+                    raise WarehouseLockedError(
+                        f"The warehouse {path} is locked by another process ({holder.strip()}); "
+                        f"gave up after {lock_timeout:g} s. Wait for it to finish and retry."
+                    ) from exc
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.25)
+                continue
+            if "not a valid DuckDB database" in message or "Invalid Input" in message:
+                raise NotAWarehouseError(
+                    f"{path} is not a DuckDB warehouse file (or it is corrupt): {message}"
+                ) from exc
+            raise WarehouseError(f"Could not open the warehouse {path}: {message}") from exc
+    try:
+        if read_only:
+            check_schema(con, path)
+        else:
+            migrate(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+@contextmanager
+def writer(
+    db: str | os.PathLike | None = None, *, lock_timeout: float = 60.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection running ONE transaction: committed on success, rolled back on error.
+
+    Example
+    -------
+    >>> with writer(tmp_path / "w.duckdb") as con:  # doctest: +SKIP
+    ...     con.execute("INSERT INTO studies (id, kind) VALUES (?, ?)", ["s", "import"])
+    """
+    con = open_connection(db, read_only=False, lock_timeout=lock_timeout)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+@contextmanager
+def reader(
+    db: str | os.PathLike | None = None,
+    *,
+    lock_timeout: float = 30.0,
+    config: dict | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-only connection; closed when the block ends."""
+    con = open_connection(db, read_only=True, lock_timeout=lock_timeout, config=config)
+    try:
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,246 @@
+"""Writing to the warehouse: one transaction per ingest, bulk Arrow inserts, idempotent.
+
+Every function here either writes everything it was given or nothing: the caller's
+:func:`~warehouse.connection.writer` block is one transaction, rolled back on any error. Network
+ids are content hashes, so re-ingesting the same records inserts nothing; a *different* network
+under an existing ``(study, name)`` is refused unless ``replace=True``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from warehouse.connection import writer
+from warehouse.errors import WarehouseError
+from warehouse.records import TABLE_SCHEMAS, NetworkRecord, StudyRecord, records_to_frames
+
+__all__ = [
+    "BASE_COLUMNS",
+    "IngestReport",
+    "NAME_PATTERN",
+    "refresh_meta_dataset_view",
+    "store_features",
+    "store_frames",
+    "store_records",
+]
+
+# Names of features and metrics become column names of the meta_dataset view.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,63}$")
+
+# Descriptive columns of the meta_dataset view, before features and metrics.
+BASE_COLUMNS = (
+    "network_id",
+    "study_id",
+    "name",
+    "family",
+    "cell",
+    "generator",
+    "seed",
+    "num_nodes",
+    "num_edges",
+    "sparsity",
+    "parent_id",
+)
+
+_CHILD_TABLES = ("nodes", "edges", "metrics", "features", "labels")
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """How many networks an ingest inserted, and how many it found already stored."""
+
+    inserted: int
+    already_stored: int
+    replaced: int = 0
+
+
+def store_records(
+    db: str | os.PathLike | None,
+    study: StudyRecord,
+    records: Iterable[NetworkRecord],
+    *,
+    replace: bool = False,
+) -> IngestReport:
+    """Store ``records`` of ``study`` in one transaction (see :func:`store_frames`)."""
+    frames = records_to_frames(study.id, records)
+    with writer(db) as con:
+        return store_frames(con, study, frames, replace=replace)
+
+
+def store_frames(
+    con: duckdb.DuckDBPyConnection,
+    study: StudyRecord,
+    frames: dict[str, pl.DataFrame],
+    *,
+    replace: bool = False,
+) -> IngestReport:
+    """Insert one batch of table frames inside the caller's open transaction.
+
+    Raises
+    ------
+    WarehouseError
+        A name is not usable as a column, or a different network already has one of the names
+        in this study (pass ``replace=True`` to overwrite it).
+    """
+    import json
+
+    _check_names(frames)
+    con.execute(
+        "INSERT INTO studies (id, kind, config) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        [study.id, study.kind, json.dumps(dict(study.config), sort_keys=True, default=str)],
+    )
+    incoming = frames["networks"]
+    con.register("incoming_networks", incoming.to_arrow())
+    try:
+        clashes = con.execute(
+            "SELECT i.name, n.id FROM incoming_networks i JOIN networks n"
+            " ON n.study_id = i.study_id AND n.name = i.name AND n.id <> i.id"
+        ).fetchall()
+        replaced = 0
+        if clashes:
+            if not replace:
+                shown = ", ".join(repr(name) for name, _ in clashes[:5])
+                raise WarehouseError(
+                    f"Study {study.id!r} already holds different networks named {shown}"
+                    + (f" and {len(clashes) - 5} more" if len(clashes) > 5 else "")
+                    + "; re-run with replace to overwrite them, or use another study name."
+                )
+            old_ids = [old for _, old in clashes]
+            for table in _CHILD_TABLES:
+                con.execute(
+                    f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], network_id)", [old_ids]
+                )
+            con.execute("DELETE FROM networks WHERE list_contains(?::VARCHAR[], id)", [old_ids])
+            replaced = len(old_ids)
+        new_ids = [
+            row[0]
+            for row in con.execute(
+                "SELECT id FROM incoming_networks WHERE id NOT IN (SELECT id FROM networks)"
+            ).fetchall()
+        ]
+        already = incoming.height - len(new_ids)
+        if new_ids:
+            keep = pl.Series("network_id", new_ids, dtype=pl.String)
+            con.register("incoming_new", incoming.filter(pl.col("id").is_in(keep)).to_arrow())
+            con.execute("INSERT INTO networks BY NAME SELECT * FROM incoming_new")
+            con.unregister("incoming_new")
+            for table in _CHILD_TABLES:
+                rows = frames[table].filter(pl.col("network_id").is_in(keep))
+                if rows.height:
+                    _insert(con, table, rows, upsert=False)
+    finally:
+        con.unregister("incoming_networks")
+    refresh_meta_dataset_view(con)
+    return IngestReport(inserted=len(new_ids), already_stored=already, replaced=replaced)
+
+
+def store_features(con: duckdb.DuckDBPyConnection, features: pl.DataFrame) -> int:
+    """Upsert ``(network_id, name, value)`` rows inside the caller's transaction.
+
+    Returns the number of rows written. Unknown network ids are an error.
+    """
+    frame = features.select(list(TABLE_SCHEMAS["features"])).cast(TABLE_SCHEMAS["features"])
+    _check_names({"features": frame})
+    if frame.height == 0:
+        return 0
+    con.register("incoming_features", frame.to_arrow())
+    try:
+        unknown = con.execute(
+            "SELECT DISTINCT network_id FROM incoming_features"
+            " WHERE network_id NOT IN (SELECT id FROM networks) LIMIT 5"
+        ).fetchall()
+        if unknown:
+            raise WarehouseError(f"Features given for unknown networks {[u[0] for u in unknown]}.")
+    finally:
+        con.unregister("incoming_features")
+    _insert(con, "features", frame, upsert=True)
+    refresh_meta_dataset_view(con)
+    return frame.height
+
+
+def refresh_meta_dataset_view(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create ``meta_dataset``: one row per network, its features and final metrics.
+
+    Column names come from the stored label, feature and metric names, which
+    :func:`store_frames` checked against :data:`NAME_PATTERN`. On a clash of names the base
+    columns win, then metrics, then labels; the loser is exposed with a prefix
+    (``metric_``, ``label_``, ``feature_``).
+    """
+    label_names = [r[0] for r in con.execute("SELECT DISTINCT name FROM labels ORDER BY 1").fetchall()]
+    feature_names = [r[0] for r in con.execute("SELECT DISTINCT name FROM features ORDER BY 1").fetchall()]
+    metric_names = [r[0] for r in con.execute("SELECT DISTINCT name FROM final_metrics ORDER BY 1").fetchall()]
+    metric_columns = [
+        (name, f"metric_{name}" if name in BASE_COLUMNS else name) for name in metric_names
+    ]
+    taken = set(BASE_COLUMNS) | {c for _, c in metric_columns}
+    label_columns = [(name, f"label_{name}" if name in taken else name) for name in label_names]
+    taken |= {c for _, c in label_columns}
+    feature_columns = [
+        (name, f"feature_{name}" if name in taken else name) for name in feature_names
+    ]
+    feature_select = "".join(
+        f", max(value) FILTER (WHERE name = {_literal(n)}) AS {_ident(c)}" for n, c in feature_columns
+    )
+    metric_select = "".join(
+        f", max(value) FILTER (WHERE name = {_literal(n)}) AS {_ident(c)}" for n, c in metric_columns
+    )
+    label_select = "".join(
+        f", max(value) FILTER (WHERE name = {_literal(n)}) AS {_ident(c)}" for n, c in label_columns
+    )
+    outer = (
+        "".join(f", l.{_ident(c)}" for _, c in label_columns)
+        + "".join(f", f.{_ident(c)}" for _, c in feature_columns)
+        + "".join(f", m.{_ident(c)}" for _, c in metric_columns)
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE VIEW meta_dataset AS
+        SELECT n.id AS network_id, n.study_id, n.name, n.family, n.cell, n.generator, n.seed,
+               n.num_nodes, n.num_edges, n.sparsity, n.parent_id{outer}
+        FROM networks n
+        LEFT JOIN (SELECT network_id{label_select} FROM labels GROUP BY network_id) l
+               ON l.network_id = n.id
+        LEFT JOIN (SELECT network_id{feature_select} FROM features GROUP BY network_id) f
+               ON f.network_id = n.id
+        LEFT JOIN (SELECT network_id{metric_select} FROM final_metrics GROUP BY network_id) m
+               ON m.network_id = n.id
+        """
+    )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, *, upsert: bool) -> None:
+    view = f"incoming_{table}_rows"
+    con.register(view, frame.to_arrow())
+    try:
+        verb = "INSERT OR REPLACE" if upsert else "INSERT"
+        con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def _check_names(frames: dict[str, pl.DataFrame]) -> None:
+    checked = (("features", "name"), ("labels", "name"), ("metrics", "metric"), ("metrics", "split"))
+    for table, column in checked:
+        if table not in frames:
+            continue
+        names = frames[table].get_column(column).unique().to_list()
+        bad = [n for n in names if n and not NAME_PATTERN.match(n)]
+        if bad:
+            raise WarehouseError(
+                f"{table}.{column} values must be 1-64 letters, digits, '_', '.', '-' or spaces "
+                f"(starting with a letter, digit or '_'); got {bad[:5]!r}."
+            )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
