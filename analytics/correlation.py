@@ -139,6 +139,4 @@ def _adjust(rows: list[dict], p_column: str, adjusted_column: str) -> None:
 def _require_columns(frame: pl.DataFrame, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise KeyError(
-            f"Missing column(s) {missing}; available: {sorted(frame.columns)}."
-        )
+        raise KeyError(f"Missing column(s) {missing}; available: {sorted(frame.columns)}.")

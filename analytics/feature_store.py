@@ -44,7 +44,8 @@ def compute_missing_features(
     """
     if batch_size < 1:
         raise ValueError(
-            f"The 'batch_size' parameter of compute_missing_features must be >= 1. Got {batch_size}."
+            "The 'batch_size' parameter of compute_missing_features must be >= 1. "
+            f"Got {batch_size}."
         )
     missing = queries.networks_missing_features(db, list(FEATURE_NAMES))
     done = 0

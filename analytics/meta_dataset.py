@@ -48,7 +48,9 @@ class MetaDataset:
         ]  # fmt: skip
 
 
-def load_meta_dataset(db: str | os.PathLike | None = None, *, study: str | None = None) -> MetaDataset:
+def load_meta_dataset(
+    db: str | os.PathLike | None = None, *, study: str | None = None
+) -> MetaDataset:
     """Read the meta-dataset (optionally of one study) and name its feature and metric columns."""
     frame = queries.meta_dataset(db, study=study)
     metric_columns = set()

@@ -129,9 +129,13 @@ def evaluate_regressors(
         if name not in _REGISTRY:
             raise ValueError(f"Unknown regressor {name!r}; valid names: {list_regressors()}.")
     if n_splits < 2:
-        raise ValueError(f"The 'n_splits' parameter of evaluate_regressors must be >= 2. Got {n_splits}.")
+        raise ValueError(
+            f"The 'n_splits' parameter of evaluate_regressors must be >= 2. Got {n_splits}."
+        )
     if n_repeats < 1:
-        raise ValueError(f"The 'n_repeats' parameter of evaluate_regressors must be >= 1. Got {n_repeats}.")
+        raise ValueError(
+            f"The 'n_repeats' parameter of evaluate_regressors must be >= 1. Got {n_repeats}."
+        )
     missing = [c for c in [target, *features, *([by] if by else [])] if c not in frame.columns]
     if missing:
         raise KeyError(f"Missing column(s) {missing}; available: {sorted(frame.columns)}.")
@@ -203,8 +207,11 @@ def _importances(group, name, model, x, y, features, *, n_splits, seed) -> list[
     stacked = np.concatenate(pooled, axis=1)  # (features, folds * repeats)
     return [
         {
-            "group": group, "regressor": name, "feature": feature,
-            "importance_mean": float(stacked[i].mean()), "importance_std": float(stacked[i].std()),
+            "group": group,
+            "regressor": name,
+            "feature": feature,
+            "importance_mean": float(stacked[i].mean()),
+            "importance_std": float(stacked[i].std()),
         }  # fmt: skip
         for i, feature in enumerate(features)
     ]

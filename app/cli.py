@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -48,7 +48,7 @@ DbOption = Annotated[
 ]
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How tabular results are printed."""
 
     table = "table"
@@ -56,14 +56,14 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
-class CorrelationMethod(str, Enum):
+class CorrelationMethod(StrEnum):
     """Which correlation the table shows."""
 
     pearson = "pearson"
     spearman = "spearman"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     """File format of an exported meta-dataset."""
 
     csv = "csv"
@@ -93,8 +93,12 @@ def init(db: DbOption = None) -> None:
 
 @app.command("import-graphs")
 def import_graphs(
-    paths: Annotated[list[Path], typer.Argument(help="Graph files: GraphML, GML, edge list, JSON.")],
-    study: Annotated[str, typer.Option(help="Study to file the networks under.")] = "imported-graphs",
+    paths: Annotated[
+        list[Path], typer.Argument(help="Graph files: GraphML, GML, edge list, JSON.")
+    ],
+    study: Annotated[
+        str, typer.Option(help="Study to file the networks under.")
+    ] = "imported-graphs",
     directed: Annotated[bool, typer.Option(help="Read edge lists as directed.")] = False,
     trust_pickle: Annotated[
         bool, typer.Option("--trust-pickle", help="Allow networkx pickles (they can run code).")
@@ -115,7 +119,9 @@ def import_graphs(
         f"({report.already_stored} already stored, {report.replaced} replaced)."
     )
     if loops or merged:
-        console.print(f"Cleaned up: {loops} self-loop(s) removed, {merged} duplicate edge(s) merged.")
+        console.print(
+            f"Cleaned up: {loops} self-loop(s) removed, {merged} duplicate edge(s) merged."
+        )
 
 
 @app.command("import-metadataset")
@@ -229,7 +235,9 @@ def regress(
 @app.command()
 def export(
     format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,  # noqa: A002
-    out: Annotated[Path | None, typer.Option(help="Output file (default meta_dataset.EXT).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output file (default meta_dataset.EXT).")
+    ] = None,
     study: Annotated[str | None, typer.Option(help="Only this study.")] = None,
     db: DbOption = None,
 ) -> None:
@@ -292,7 +300,9 @@ def _emit(frame: pl.DataFrame, format: OutputFormat, *, title: str | None) -> No
     else:
         table = Table(title=title, show_lines=False)
         for column in frame.columns:
-            table.add_column(column, justify="right" if frame.schema[column].is_numeric() else "left")
+            table.add_column(
+                column, justify="right" if frame.schema[column].is_numeric() else "left"
+            )
         for row in frame.iter_rows():
             table.add_row(*(_cell(v) for v in row))
         console.print(table)

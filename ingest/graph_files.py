@@ -1,4 +1,4 @@
-"""Import graphs made elsewhere: GraphML, GML, edge lists, node-link JSON (and, if trusted, pickles).
+"""Import graphs made elsewhere: GraphML, GML, edge lists, node-link JSON, trusted pickles.
 
 One file is one network. Readers are a registry keyed by format name, chosen by file suffix
 (:func:`list_graph_formats`). Graphs are stored simple: parallel edges are merged and self-loops
@@ -65,7 +65,7 @@ def _read_gml(path: Path, directed: bool) -> nx.Graph:
 @_register("edgelist", [".edgelist", ".edges", ".txt", ".tsv"])
 def _read_edgelist(path: Path, directed: bool) -> nx.Graph:
     graph = nx.read_edgelist(
-        path, create_using=nx.DiGraph if directed else nx.Graph, data=False, nodetype=str
+        path, create_using=nx.MultiDiGraph if directed else nx.MultiGraph, data=False, nodetype=str
     )
     return nx.relabel_nodes(graph, {v: _int_if_possible(v) for v in graph})
 
@@ -163,9 +163,7 @@ def import_graph_files(
     The network's name is the file name; a file that fails stops the import before anything
     is written.
     """
-    imports = [
-        read_graph_file(p, trust_pickle=trust_pickle, directed=directed) for p in paths
-    ]
+    imports = [read_graph_file(p, trust_pickle=trust_pickle, directed=directed) for p in paths]
     if not imports:
         raise GraphFileError("No graph files given.")
     names = [item.path.name for item in imports]

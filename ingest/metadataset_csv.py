@@ -109,7 +109,9 @@ def import_metadataset(
         "name_cols": list(name_cols), "metric_cols": list(metric_cols),
     }  # fmt: skip
     return store_records(
-        db, StudyRecord(id=study_id, kind="import-metadataset", config=config), records,
+        db,
+        StudyRecord(id=study_id, kind="import-metadataset", config=config),
+        records,
         replace=replace,
     )
 

@@ -121,9 +121,7 @@ def to_networkx(graph: Any) -> nx.Graph:
     except ImportError:  # pragma: no cover - igraph is a hard dependency
         ig = None
     if ig is not None and isinstance(graph, ig.Graph):
-        names = (
-            graph.vs["name"] if "name" in graph.vs.attributes() else list(range(graph.vcount()))
-        )
+        names = graph.vs["name"] if "name" in graph.vs.attributes() else list(range(graph.vcount()))
         result: nx.Graph = nx.DiGraph() if graph.is_directed() else nx.Graph()
         result.add_nodes_from(names)
         result.add_edges_from((names[e.source], names[e.target]) for e in graph.es)

@@ -62,7 +62,7 @@ _LOCK_PATTERN = re.compile(r"Could not set lock|Conflicting lock", re.IGNORECASE
 
 
 def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
-    """The warehouse file: ``db`` if given, else ``$SPARSESCOPE_DB``, else ``./sparsescope.duckdb``."""
+    """The warehouse file: ``db``, else ``$SPARSESCOPE_DB``, else ``./sparsescope.duckdb``."""
     chosen = db if db not in (None, "") else os.environ.get(ENV_VAR) or DEFAULT_DB
     return Path(chosen).expanduser()
 

@@ -18,7 +18,14 @@ import duckdb
 
 from warehouse.errors import SchemaVersionError
 
-__all__ = ["Migration", "check_schema", "current_version", "latest_version", "migrate", "migrations"]
+__all__ = [
+    "Migration",
+    "check_schema",
+    "current_version",
+    "latest_version",
+    "migrate",
+    "migrations",
+]
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -88,7 +95,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         try:
             con.execute(step.sql)
             con.execute(
-                "INSERT INTO schema_version (version, name) VALUES (?, ?)", [step.version, step.name]
+                "INSERT INTO schema_version (version, name) VALUES (?, ?)",
+                [step.version, step.name],
             )
         except BaseException:
             con.execute("ROLLBACK")

@@ -144,7 +144,7 @@ TABLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 
 
 def records_to_frames(study_id: str, records: Iterable[NetworkRecord]) -> dict[str, pl.DataFrame]:
-    """One frame per table (``networks``, ``nodes``, ``edges``, ``metrics``, ``features``, ``labels``).
+    """One frame per table: networks, nodes, edges, metrics, features and labels.
 
     Duplicate records (same content hash) within the batch appear once.
     """
@@ -254,11 +254,10 @@ def _content_hash(study_id: str, record: NetworkRecord) -> str:
         digest.update(b"directed" if graph.is_directed() else b"undirected")
         ordered = _ordered_nodes(graph)
         index = {v: i for i, v in enumerate(ordered)}
-        digest.update(
-            json.dumps([[str(v), graph.nodes[v].get("layer")] for v in ordered]).encode()
-        )
+        digest.update(json.dumps([[str(v), graph.nodes[v].get("layer")] for v in ordered]).encode())
         edges = sorted(
-            (index[u], index[v], _float_or_none(d.get("weight"))) for u, v, d in graph.edges(data=True)
+            (index[u], index[v], _float_or_none(d.get("weight")))
+            for u, v, d in graph.edges(data=True)
         )
         if not graph.is_directed():
             edges = sorted((min(a, b), max(a, b), w) for a, b, w in edges)

@@ -44,7 +44,7 @@ def check_select(sql: str) -> str:
         raise UnsafeQueryError(
             f"Only SELECT statements are allowed here (read-only); got {statement.type.name}."
         )
-    return statement.query.strip().rstrip(";")
+    return statement.query.strip().rstrip(";").strip()
 
 
 def run_sql(
@@ -75,7 +75,9 @@ def run_sql(
             relation = con.sql(f"SELECT * FROM (\n{query}\n) AS user_query LIMIT {max_rows + 1}")
             frame = relation.pl()
         except duckdb.InterruptException as exc:
-            raise WarehouseError(f"The query ran longer than {timeout:g} s and was stopped.") from exc
+            raise WarehouseError(
+                f"The query ran longer than {timeout:g} s and was stopped."
+            ) from exc
         except duckdb.Error as exc:
             raise WarehouseError(f"The query failed: {_first_line(exc)}") from exc
         finally:

@@ -43,7 +43,9 @@ def stage_records(
         for table, frame in frames.items():
             frame.write_parquet(temporary / f"{table}.parquet")
         (temporary / _STUDY_FILE).write_text(
-            json.dumps({"id": study.id, "kind": study.kind, "config": dict(study.config)}, default=str)
+            json.dumps(
+                {"id": study.id, "kind": study.kind, "config": dict(study.config)}, default=str
+            )
         )
         final = root / bundle_name
         os.replace(temporary, final)

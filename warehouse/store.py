@@ -126,7 +126,7 @@ def store_frames(
         ]
         already = incoming.height - len(new_ids)
         if new_ids:
-            keep = pl.Series("network_id", new_ids, dtype=pl.String)
+            keep = new_ids
             con.register("incoming_new", incoming.filter(pl.col("id").is_in(keep)).to_arrow())
             con.execute("INSERT INTO networks BY NAME SELECT * FROM incoming_new")
             con.unregister("incoming_new")
@@ -172,9 +172,15 @@ def refresh_meta_dataset_view(con: duckdb.DuckDBPyConnection) -> None:
     columns win, then metrics, then labels; the loser is exposed with a prefix
     (``metric_``, ``label_``, ``feature_``).
     """
-    label_names = [r[0] for r in con.execute("SELECT DISTINCT name FROM labels ORDER BY 1").fetchall()]
-    feature_names = [r[0] for r in con.execute("SELECT DISTINCT name FROM features ORDER BY 1").fetchall()]
-    metric_names = [r[0] for r in con.execute("SELECT DISTINCT name FROM final_metrics ORDER BY 1").fetchall()]
+    label_names = [
+        r[0] for r in con.execute("SELECT DISTINCT name FROM labels ORDER BY 1").fetchall()
+    ]
+    feature_names = [
+        r[0] for r in con.execute("SELECT DISTINCT name FROM features ORDER BY 1").fetchall()
+    ]
+    metric_names = [
+        r[0] for r in con.execute("SELECT DISTINCT name FROM final_metrics ORDER BY 1").fetchall()
+    ]
     metric_columns = [
         (name, f"metric_{name}" if name in BASE_COLUMNS else name) for name in metric_names
     ]
@@ -185,10 +191,12 @@ def refresh_meta_dataset_view(con: duckdb.DuckDBPyConnection) -> None:
         (name, f"feature_{name}" if name in taken else name) for name in feature_names
     ]
     feature_select = "".join(
-        f", max(value) FILTER (WHERE name = {_literal(n)}) AS {_ident(c)}" for n, c in feature_columns
+        f", max(value) FILTER (WHERE name = {_literal(n)}) AS {_ident(c)}"
+        for n, c in feature_columns
     )
     metric_select = "".join(
-        f", max(value) FILTER (WHERE name = {_literal(n)}) AS {_ident(c)}" for n, c in metric_columns
+        f", max(value) FILTER (WHERE name = {_literal(n)}) AS {_ident(c)}"
+        for n, c in metric_columns
     )
     label_select = "".join(
         f", max(value) FILTER (WHERE name = {_literal(n)}) AS {_ident(c)}" for n, c in label_columns
@@ -214,7 +222,9 @@ def refresh_meta_dataset_view(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, *, upsert: bool) -> None:
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, *, upsert: bool
+) -> None:
     view = f"incoming_{table}_rows"
     con.register(view, frame.to_arrow())
     try:
@@ -225,7 +235,12 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, *, 
 
 
 def _check_names(frames: dict[str, pl.DataFrame]) -> None:
-    checked = (("features", "name"), ("labels", "name"), ("metrics", "metric"), ("metrics", "split"))
+    checked = (
+        ("features", "name"),
+        ("labels", "name"),
+        ("metrics", "metric"),
+        ("metrics", "split"),
+    )
     for table, column in checked:
         if table not in frames:
             continue

@@ -1,0 +1,74 @@
+import pytest
+
+from ingest.metadataset_csv import MetaDatasetError, import_metadataset, read_metadataset
+from warehouse import queries
+
+CSV = """cell,graph,layers,nodes,closeness var,test_acc,test_loss
+tanh,ba-1,3,20,0.01,0.71,0.6
+tanh,ba-2,4,25,0.02,0.74,0.5
+gru,ws-1,5,30,0.03,0.92,0.2
+"""
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    path = tmp_path / "paper results.csv"
+    path.write_text(CSV)
+    return path
+
+
+def test_columns_get_their_roles(csv_file):
+    records = read_metadataset(
+        csv_file, target="test_acc", group="cell", name_cols=["cell", "graph"],
+        metric_cols=["test_loss"],
+    )  # fmt: skip
+    first = records[0]
+    assert first.name == "tanh/ba-1"
+    assert first.features == {"layers": 3.0, "nodes": 20.0, "closeness var": 0.01}
+    assert {(m.metric, m.value) for m in first.metrics} == {("test_acc", 0.71), ("test_loss", 0.6)}
+    assert first.labels == {"cell": "tanh"}
+
+
+def test_import_lands_in_the_meta_dataset_and_is_idempotent(csv_file, tmp_path):
+    db = tmp_path / "w.duckdb"
+    kwargs = dict(target="test_acc", group="cell", metric_cols=["test_loss"])
+    assert import_metadataset(db, csv_file, **kwargs).inserted == 3
+    assert import_metadataset(db, csv_file, **kwargs).inserted == 0
+    meta = queries.meta_dataset(db).sort("name")
+    assert meta["study_id"].unique().to_list() == ["paper-results"]
+    assert meta["test_acc"].to_list() == [0.71, 0.74, 0.92]
+    assert meta["closeness var"].to_list() == [0.01, 0.02, 0.03]
+    assert meta["cell"].to_list() == [None, None, None]  # base column: not set by an import
+    assert meta["label_cell"].to_list() == ["tanh", "tanh", "gru"]
+
+
+def test_missing_target_column_is_named(csv_file, tmp_path):
+    with pytest.raises(MetaDatasetError, match="'accuracy'.*--target"):
+        import_metadataset(tmp_path / "w.duckdb", csv_file, target="accuracy")
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_non_numeric_values_are_named_with_their_row(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("nodes,test_acc\n10,0.5\n12,oops\n")
+    with pytest.raises(MetaDatasetError, match=r"'test_acc'.*row 3.*'oops'"):
+        read_metadataset(path, target="test_acc")
+    path.write_text("nodes,test_acc\n10,0.5\nmany,0.7\n14,0.8\n")
+    with pytest.raises(MetaDatasetError, match=r"'nodes'.*row 3.*'many'"):
+        read_metadataset(path, target="test_acc")
+
+
+def test_name_columns_must_be_unique(csv_file):
+    with pytest.raises(MetaDatasetError, match="uniquely"):
+        read_metadataset(csv_file, target="test_acc", name_cols=["cell"])
+
+
+def test_a_failed_import_keeps_what_was_stored(csv_file, tmp_path):
+    db = tmp_path / "w.duckdb"
+    import_metadataset(db, csv_file, target="test_acc")
+    before = queries.counts(db)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nodes,test_acc\n10,0.5\n12,oops\n")
+    with pytest.raises(MetaDatasetError):
+        import_metadataset(db, bad, target="test_acc")
+    assert queries.counts(db) == before

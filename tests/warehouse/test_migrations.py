@@ -1,0 +1,63 @@
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.connection import open_connection, reader
+from warehouse.errors import SchemaVersionError
+from warehouse.migrations import current_version, latest_version, migrate
+
+SNAPSHOT = Path(__file__).with_name("schema_snapshot.json")
+
+
+def _schema(con) -> dict:
+    columns = con.execute(
+        "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns"
+        " WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+    ).fetchall()
+    schema: dict = {}
+    for table, column, dtype, nullable in columns:
+        schema.setdefault(table, []).append([column, dtype, nullable])
+    return schema
+
+
+def test_migrations_on_an_empty_file_reproduce_the_committed_schema(tmp_path):
+    con = open_connection(tmp_path / "w.duckdb", read_only=False)
+    try:
+        assert current_version(con) == latest_version()
+        assert _schema(con) == json.loads(SNAPSHOT.read_text())
+    finally:
+        con.close()
+
+
+def test_migrate_is_idempotent_and_keeps_data(tmp_path):
+    path = tmp_path / "w.duckdb"
+    con = open_connection(path, read_only=False)
+    con.execute("INSERT INTO studies (id, kind) VALUES ('keep', 'test')")
+    con.close()
+    con = open_connection(path, read_only=False)
+    try:
+        assert migrate(con) == latest_version()
+        assert con.execute("SELECT id FROM studies").fetchall() == [("keep",)]
+        versions = con.execute("SELECT version FROM schema_version").fetchall()
+        assert versions == [(v,) for v in range(1, latest_version() + 1)]
+    finally:
+        con.close()
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "w.duckdb"
+    open_connection(path, read_only=False).close()
+    raw = duckdb.connect(str(path))
+    raw.execute("INSERT INTO schema_version (version, name) VALUES (999, 'future')")
+    raw.close()
+    with pytest.raises(SchemaVersionError, match="newer"):
+        open_connection(path, read_only=False)
+
+
+def test_a_reader_meeting_an_old_schema_is_told_what_to_run(tmp_path):
+    path = tmp_path / "old.duckdb"
+    duckdb.connect(str(path)).close()  # an empty DuckDB file: version 0
+    with pytest.raises(SchemaVersionError, match="sparsescope init"), reader(path):
+        pass

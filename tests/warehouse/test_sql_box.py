@@ -1,0 +1,60 @@
+import pytest
+
+from warehouse import queries
+from warehouse.errors import UnsafeQueryError, WarehouseError
+from warehouse.sql_box import check_select, run_sql
+from warehouse.store import store_records
+
+
+@pytest.fixture
+def filled(db, study, make_records):
+    store_records(db, study, make_records(4))
+    return db
+
+
+def test_a_select_returns_rows(filled):
+    result = run_sql(filled, "SELECT name FROM networks ORDER BY name -- trailing comment")
+    assert result.frame["name"].to_list() == ["net-0", "net-1", "net-2", "net-3"]
+    assert not result.truncated
+
+
+def test_the_row_cap_truncates(filled):
+    result = run_sql(filled, "SELECT * FROM range(100)", max_rows=10)
+    assert result.frame.height == 10 and result.truncated
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DROP TABLE networks",
+        "DELETE FROM networks",
+        "INSERT INTO studies VALUES ('x', 'y', NULL, now())",
+        "SELECT 1; DROP TABLE networks",
+        "ATTACH 'other.duckdb'",
+        "SET enable_external_access = true",
+        "COPY networks TO 'out.csv'",
+    ],
+)
+def test_anything_but_one_select_is_refused_and_nothing_changes(filled, sql):
+    before = queries.counts(filled)
+    with pytest.raises(UnsafeQueryError):
+        run_sql(filled, sql)
+    assert queries.counts(filled) == before
+
+
+def test_files_and_extensions_are_out_of_reach_of_a_select(filled, tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n")
+    with pytest.raises(WarehouseError, match="disabled|Permission"):
+        run_sql(filled, f"SELECT * FROM read_csv('{secret}')")
+
+
+def test_a_long_query_is_interrupted(filled):
+    with pytest.raises(WarehouseError, match="longer than"):
+        run_sql(filled, "SELECT count(*) FROM range(10000000000) a", timeout=0.3)
+
+
+def test_check_select_returns_the_statement():
+    assert check_select("  SELECT 1 ; ") == "SELECT 1"
+    with pytest.raises(UnsafeQueryError, match="parse"):
+        check_select("SELEC 1")

@@ -1,0 +1,89 @@
+import networkx as nx
+import pytest
+
+from warehouse import queries
+from warehouse.errors import WarehouseError
+from warehouse.records import Metric, NetworkRecord
+from warehouse.store import store_records
+
+
+def test_store_then_read_back_graphs_metrics_and_the_meta_dataset(db, study, make_records):
+    records = make_records(6)
+    report = store_records(db, study, records)
+    assert (report.inserted, report.already_stored) == (6, 0)
+    counts = queries.counts(db)
+    assert counts["networks"] == 6
+    assert counts["nodes"] == sum(r.graph.number_of_nodes() for r in records)
+    assert counts["edges"] == sum(r.graph.number_of_edges() for r in records)
+    graph = queries.load_graph(db, network_id=records[3].network_id(study.id))
+    assert nx.utils.graphs_equal(graph, records[3].graph)
+    meta = queries.meta_dataset(db).sort("name")
+    row = meta.filter(meta["name"] == "net-3").to_dicts()[0]
+    assert row["test_acc"] == pytest.approx(0.503)  # the last epoch's value, not the first
+    assert row["nodes"] == records[3].graph.number_of_nodes()
+    assert row["cell"] == "tanh"
+
+
+def test_reingesting_the_same_records_is_a_no_op(db, study, make_records):
+    store_records(db, study, make_records(5))
+    before = queries.counts(db)
+    report = store_records(db, study, make_records(5))
+    assert (report.inserted, report.already_stored) == (0, 5)
+    assert queries.counts(db) == before
+
+
+def test_a_batch_with_the_same_record_twice_stores_it_once(db, study, make_records):
+    record = make_records(1)[0]
+    report = store_records(db, study, [record, record])
+    assert report.inserted == 1
+    assert queries.counts(db)["metrics"] == 2
+
+
+def test_different_content_under_an_existing_name_is_refused_then_replaced(db, study, make_records):
+    store_records(db, study, make_records(3))
+    before = queries.counts(db)
+    changed = make_records(1)[0]
+    changed.metrics = [Metric(0, "test", "acc", 0.9)]
+    with pytest.raises(WarehouseError, match="net-0"):
+        store_records(db, study, [changed])
+    assert queries.counts(db) == before
+    report = store_records(db, study, [changed], replace=True)
+    assert (report.inserted, report.replaced) == (1, 1)
+    meta = queries.meta_dataset(db)
+    assert meta.filter(meta["name"] == "net-0")["test_acc"].to_list() == [0.9]
+    assert queries.counts(db)["networks"] == 3
+
+
+def test_a_failing_ingest_leaves_the_warehouse_untouched(db, study, make_records):
+    store_records(db, study, make_records(3))
+    before = queries.counts(db)
+    bad = make_records(2, offset=10)
+    bad[1].features = {"bad;name": 1.0}
+    with pytest.raises(WarehouseError, match="bad;name"):
+        store_records(db, study, bad)
+    assert queries.counts(db) == before
+
+
+def test_feature_names_that_clash_with_metrics_get_a_prefix(db, study):
+    record = NetworkRecord(
+        name="clash", graph=nx.path_graph(3), features={"test_acc": 3.0, "name": 1.0},
+        metrics=[Metric(0, "test", "acc", 0.7)],
+    )  # fmt: skip
+    store_records(db, study, [record])
+    row = queries.meta_dataset(db).to_dicts()[0]
+    assert row["test_acc"] == 0.7
+    assert row["feature_test_acc"] == 3.0
+    assert row["name"] == "clash" and row["feature_name"] == 1.0
+
+
+def test_directed_graphs_and_weights_survive_the_round_trip(db, study):
+    graph = nx.DiGraph()
+    graph.add_edge("a", "b", weight=0.25)
+    graph.add_edge("b", "c", weight=-1.5)
+    graph.nodes["a"]["layer"] = 0
+    store_records(db, study, [NetworkRecord(name="d", graph=graph)])
+    (network_id,) = queries.networks(db)["network_id"].to_list()
+    back = queries.load_graph(db, network_id=network_id)
+    assert back.is_directed()
+    assert nx.utils.graphs_equal(back, graph)
+    assert back.nodes["a"]["layer"] == 0
