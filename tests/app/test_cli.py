@@ -1,0 +1,143 @@
+"""The command line, driven through its real entry point (errors are one line, no traceback)."""
+
+import json
+import sys
+
+import networkx as nx
+import numpy as np
+import polars as pl
+import pytest
+
+from analytics.correlation import correlation_table
+from app.cli import main
+
+
+def run(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["sparsescope", *map(str, args)])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def metadataset(tmp_path):
+    rng = np.random.default_rng(2)
+    n = 40
+    nodes = rng.integers(10, 50, size=n)
+    frame = pl.DataFrame(
+        {
+            "cell": ["gru", "tanh"] * (n // 2),
+            "graph": [f"g{i}" for i in range(n)],
+            "nodes": nodes,
+            "closeness_var": rng.uniform(size=n),
+            "test_acc": 0.5 + nodes / 100 + rng.normal(scale=0.02, size=n),
+            "test_loss": rng.uniform(size=n),
+        }
+    )
+    path = tmp_path / "results.csv"
+    frame.write_csv(path)
+    return path, frame
+
+
+def test_import_correlate_regress_export(monkeypatch, capsys, tmp_path, metadataset):
+    path, frame = metadataset
+    db = tmp_path / "w.duckdb"
+    code, out, _ = run(
+        monkeypatch, capsys, "import-metadataset", path, "--target", "test_acc", "--group", "cell",
+        "--name-cols", "graph", "--metric-cols", "test_loss", "--db", db,
+    )  # fmt: skip
+    assert code == 0 and "Imported 40 row(s)" in out
+    code, out, _ = run(
+        monkeypatch, capsys, "correlate", "--target", "test_acc", "--by", "label_cell",
+        "--format", "json", "--db", db,
+    )  # fmt: skip
+    assert code == 0
+    rows = {(r["group"], r["feature"]): r for r in json.loads(out)}
+    expected = correlation_table(
+        frame, target="test_acc", features=["nodes", "closeness_var"], by="cell"
+    )
+    for row in expected.rows(named=True):
+        assert rows[(row["group"], row["feature"])]["pearson_r"] == pytest.approx(row["pearson_r"])
+    assert ("gru", "test_loss") not in rows  # metrics are not features
+
+    code, out, _ = run(
+        monkeypatch, capsys, "regress", "--target", "test_acc", "--regressor", "bayesian_ridge",
+        "--repeats", "1", "--format", "csv", "--db", db,
+    )  # fmt: skip
+    scores = pl.read_csv(out.encode())
+    assert code == 0 and scores["regressor"].to_list() == ["bayesian_ridge"]
+    assert scores["cv_r2_mean"][0] > 0.5
+
+    out_file = tmp_path / "meta.parquet"
+    code, out, _ = run(
+        monkeypatch, capsys, "export", "--format", "parquet", "--out", out_file, "--db", db
+    )
+    assert code == 0 and pl.read_parquet(out_file).height == 40
+
+
+def test_sql_refuses_writes_in_one_line(monkeypatch, capsys, tmp_path, metadataset):
+    db = tmp_path / "w.duckdb"
+    run(
+        monkeypatch,
+        capsys,
+        "import-metadataset",
+        metadataset[0],
+        "--target",
+        "test_acc",
+        "--db",
+        db,
+    )
+    code, _, err = run(monkeypatch, capsys, "sql", "DELETE FROM networks", "--db", db)
+    assert code == 1
+    assert "Only SELECT" in err and "Traceback" not in err
+    code, out, _ = run(
+        monkeypatch, capsys, "sql", "SELECT count(*) AS n FROM networks", "--format", "csv",
+        "--db", db,
+    )  # fmt: skip
+    assert code == 0 and out.split() == ["n", "40"]
+
+
+def test_errors_are_one_clear_line(monkeypatch, capsys, tmp_path, metadataset):
+    not_db = tmp_path / "notes.duckdb"
+    not_db.write_text("hello")
+    code, _, err = run(monkeypatch, capsys, "correlate", "--target", "x", "--db", not_db)
+    assert code == 1 and "not a DuckDB warehouse" in err and "Traceback" not in err
+    db = tmp_path / "w.duckdb"
+    code, _, err = run(
+        monkeypatch, capsys, "import-metadataset", metadataset[0], "--target", "nope", "--db", db
+    )
+    assert code == 1 and "'nope'" in err and "--target" in err
+    code, _, err = run(monkeypatch, capsys, "correlate", "--target", "x", "--db", db)
+    assert code == 1 and "No warehouse" in err
+
+
+def test_every_command_has_help(monkeypatch, capsys):
+    commands = ["init", "import-graphs", "import-metadataset", "features", "correlate", "regress",
+                "export", "sql", "dashboard", "reber"]  # fmt: skip
+    for command in commands:
+        code, out, _ = run(monkeypatch, capsys, command, "--help")
+        assert code == 0 and "Usage" in out, command
+
+
+def test_import_graphs_then_features(monkeypatch, capsys, tmp_path):
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"ba{i}.graphml"
+        nx.write_graphml(nx.barabasi_albert_graph(20, 2, seed=i), path)
+        paths.append(path)
+    db = tmp_path / "w.duckdb"
+    code, out, _ = run(monkeypatch, capsys, "import-graphs", *paths, "--db", db)
+    assert code == 0 and "Imported 3 network(s)" in out
+    code, out, _ = run(monkeypatch, capsys, "features", "--n-jobs", "1", "--db", db)
+    assert code == 0 and "for 3 network(s)" in out
+    code, out, _ = run(
+        monkeypatch, capsys, "sql",
+        "SELECT name, edges FROM meta_dataset ORDER BY name", "--format", "json", "--db", db,
+    )  # fmt: skip
+    assert [r["edges"] for r in json.loads(out)] == [36.0, 36.0, 36.0]
+    code, out, _ = run(monkeypatch, capsys, "features", "--db", db)
+    assert "for 0 network(s)" in out  # nothing left to compute
