@@ -32,6 +32,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(reber_app, name="reber", help="Generate and check Reber grammar datasets.")
+study_app = typer.Typer(help="Run the studies that train networks into the warehouse.")
+app.add_typer(study_app, name="study")
 
 console = Console()
 error_console = Console(stderr=True)
@@ -285,6 +287,90 @@ def dashboard(
     raise typer.Exit(subprocess.call(command, env=env))
 
 
+def _split(text: str | None) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+@study_app.command("priors")
+def study_priors(
+    preset: Annotated[
+        str, typer.Option(help="demo (minutes) or paper (the paper's set-up).")
+    ] = "demo",
+    cells: Annotated[str | None, typer.Option(help="Cell types, e.g. tanh,relu,lstm,gru.")] = None,
+    graphs: Annotated[int | None, typer.Option(help="Graphs per generator.")] = None,
+    generators: Annotated[str | None, typer.Option(help="Generators, e.g. ba,ws,er.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Training epochs per network.")] = None,
+    sequences: Annotated[int | None, typer.Option(help="Reber sequences (half true).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of graphs, data and training.")] = None,
+    executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
+    workers: Annotated[int, typer.Option(help="Parallel training jobs.")] = 2,
+    db: DbOption = None,
+) -> None:
+    """Random graphs → sparse RNNs trained on the Reber grammar → warehouse (resumable)."""
+    summary = _run_priors(
+        preset, db=db, executor=executor, workers=workers, cells=_split(cells),
+        graphs_per_generator=graphs, generators=_split(generators), epochs=epochs,
+        sequences=sequences, seed=seed,
+    )  # fmt: skip
+    console.print(
+        f"Study {summary.study_id}: {summary.trained} trained, {summary.already_done} already "
+        f"stored, {len(summary.failed)} failed, in {summary.seconds:.0f} s. Next: "
+        f"sparsescope correlate --target test_acc --by cell --study {summary.study_id}"
+    )
+
+
+@app.command()
+def demo(
+    dashboard_: Annotated[
+        bool, typer.Option("--dashboard/--no-dashboard", help="Open the dashboard afterwards.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
+    db: DbOption = None,
+) -> None:
+    """The main job: the priors study's demo preset, its correlation table, the dashboard."""
+    from analytics.correlation import correlation_table
+    from analytics.meta_dataset import load_meta_dataset
+
+    summary = _run_priors("demo", db=db, executor="local", workers=2)
+    meta = load_meta_dataset(db, study=summary.study_id)
+    table = correlation_table(
+        meta.frame, target="test_acc", features=meta.features_for("test_acc"), by="cell"
+    )
+    _emit(
+        table.select("group", "feature", "n", "pearson_r", "pearson_p_adj", "spearman_rho"),
+        OutputFormat.table,
+        title=f"Correlation with test accuracy — study {summary.study_id}",
+    )
+    if dashboard_:
+        console.print("Opening the dashboard (Ctrl-C to stop).")
+        dashboard(port=port, headless=False, db=db)
+
+
+def _run_priors(preset: str, *, db, executor: str, workers: int, **overrides):
+    from ingest.priors_config import make_config
+    from ingest.priors_study import StudyProgress, run_priors_study
+
+    config = make_config(preset, **overrides)
+    with _progress() as progress:
+        task = progress.add_task(f"priors/{config.preset}", total=None)
+        failures: list[str] = []
+
+        def on_start(total: int, already: int) -> None:
+            progress.update(task, total=total, completed=already)
+
+        def on_network(outcome, name: str) -> None:
+            progress.advance(task)
+            if isinstance(outcome, Exception):
+                failures.append(name)
+                error_console.print(f"[yellow]failed:[/] {name}: {outcome}")
+
+        summary = run_priors_study(
+            config, db=db, executor=executor, workers=workers,
+            progress=StudyProgress(on_start=on_start, on_network=on_network),
+        )  # fmt: skip
+    return summary
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -322,6 +408,9 @@ def main() -> None:
         app(standalone_mode=False)
     except SystemExit:
         raise
+    except KeyboardInterrupt:
+        error_console.print("Interrupted: finished work is kept; run the command again to resume.")
+        raise SystemExit(130) from None
     except Exception as exc:  # noqa: BLE001 - the whole point is one clear line
         import click
 
@@ -330,8 +419,10 @@ def main() -> None:
         if isinstance(exc, click.ClickException):
             exc.show()
             raise SystemExit(exc.exit_code) from None
-        if isinstance(exc, click.exceptions.Abort):
-            error_console.print("Aborted.")
+        if isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
+            error_console.print(
+                "Interrupted: finished work is kept; run the command again to resume."
+            )
             raise SystemExit(130) from None
         if _state["debug"]:
             raise

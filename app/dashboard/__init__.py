@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: ``sparsescope dashboard`` runs ``main.py`` on the warehouse."""

@@ -1,0 +1,259 @@
+"""Cached, read-only data access for the dashboard pages.
+
+Pages never talk to DuckDB: they call the functions here, which wrap the warehouse and analytics
+APIs in :func:`streamlit.cache_data`. Every cache key holds the warehouse path and a *stamp* of
+the file (size and modification time of the database and of its write-ahead log), so data that a
+study writes shows up on the next rerun, while reruns that change nothing reuse the results. The
+backend opens a short-lived read-only connection per call; nothing here keeps one open across a
+session, so an ingest can write between any two reruns.
+
+The warehouse is ``$SPARSESCOPE_DB`` (see :func:`warehouse.connection.resolve_db_path`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from analytics.correlation import correlation_table
+from analytics.meta_dataset import MetaDataset, load_meta_dataset
+from analytics.regressors import RegressionResult, evaluate_regressors
+from app.dashboard.graph_layout import GraphLayout, layered_positions
+from warehouse import queries, sql_box
+from warehouse.connection import resolve_db_path
+from warehouse.errors import WarehouseError, WarehouseMissingError
+
+__all__ = [
+    "CACHE_TTL",
+    "WarehouseStatus",
+    "correlations",
+    "counts",
+    "db_path",
+    "group_columns",
+    "meta_dataset",
+    "network_layout",
+    "network_metrics",
+    "networks",
+    "regressors",
+    "run_sql",
+    "status",
+    "studies",
+]
+
+# Seconds a cached result lives at most; the file stamp in every key already catches new data.
+CACHE_TTL = 600
+
+# Columns of the meta-dataset that identify a row rather than group rows.
+_NOT_GROUPS = frozenset({"network_id", "name", "parent_id"})
+# A text column with more distinct values than this is an identifier, not a grouping.
+_MAX_GROUPS = 50
+
+
+@dataclass(frozen=True)
+class WarehouseStatus:
+    """Whether the dashboard has something to show.
+
+    Attributes
+    ----------
+    path:
+        The warehouse file the dashboard reads.
+    counts:
+        Row counts of the main tables, or ``None`` when the file is missing or unreadable.
+    error:
+        Why the warehouse cannot be read (missing file, lock, old schema, ...), else ``None``.
+    missing:
+        True when there is no file at ``path`` at all.
+    """
+
+    path: Path
+    counts: dict[str, int] | None
+    error: str | None
+    missing: bool
+
+    @property
+    def empty(self) -> bool:
+        """True when the warehouse is readable but holds no network."""
+        return self.counts is not None and self.counts["networks"] == 0
+
+
+def db_path() -> Path:
+    """The absolute path of the warehouse the dashboard reads (``$SPARSESCOPE_DB``)."""
+    return resolve_db_path(None).resolve()
+
+
+def status() -> WarehouseStatus:
+    """Check that the warehouse exists and is readable; never raises a warehouse error."""
+    path = db_path()
+    if not path.exists():
+        return WarehouseStatus(path, None, f"No warehouse at {path}.", missing=True)
+    try:
+        return WarehouseStatus(path, counts(), None, missing=False)
+    except WarehouseMissingError as exc:  # removed between the check and the read
+        return WarehouseStatus(path, None, str(exc), missing=True)
+    except WarehouseError as exc:
+        return WarehouseStatus(path, None, str(exc), missing=False)
+
+
+def counts() -> dict[str, int]:
+    """Row counts of the main tables (see :func:`warehouse.queries.counts`)."""
+    return _counts(*_key())
+
+
+def studies() -> pl.DataFrame:
+    """Every study with its network count, newest first."""
+    return _studies(*_key())
+
+
+def networks(study: str | None = None) -> pl.DataFrame:
+    """One summary row per network, optionally of one study."""
+    return _networks(*_key(), study)
+
+
+def meta_dataset(study: str | None = None) -> MetaDataset:
+    """The meta-dataset with its feature and metric columns named."""
+    return _meta_dataset(*_key(), study)
+
+
+def group_columns(meta: MetaDataset) -> list[str]:
+    """Text columns of ``meta`` that split its rows into 2 to 50 groups (cell, generator, ...)."""
+    frame = meta.frame
+    chosen = []
+    for column in frame.columns:
+        dtype = frame.schema[column]
+        if column in _NOT_GROUPS or dtype.is_numeric() or dtype.is_temporal():
+            continue
+        if 2 <= frame.get_column(column).drop_nulls().n_unique() <= _MAX_GROUPS:
+            chosen.append(column)
+    return chosen
+
+
+def correlations(*, target: str, by: str | None = None, study: str | None = None) -> pl.DataFrame:
+    """:func:`analytics.correlation.correlation_table` of every feature with ``target``."""
+    return _correlations(*_key(), target, by, study)
+
+
+def regressors(
+    *,
+    target: str,
+    by: str | None,
+    regressors: tuple[str, ...],
+    n_splits: int,
+    n_repeats: int,
+    study: str | None = None,
+    seed: int = 0,
+) -> RegressionResult:
+    """:func:`analytics.regressors.evaluate_regressors` on the meta-dataset (slow: cached)."""
+    return _regressors(*_key(), target, by, regressors, n_splits, n_repeats, study, seed)
+
+
+def network_layout(network_id: str) -> GraphLayout:
+    """One network drawn by layers (see :func:`app.dashboard.graph_layout.layered_positions`).
+
+    Raises ``KeyError`` for an unknown id and
+    :class:`~models.dag.GraphStructureError` when no layering exists (e.g. a directed cycle).
+    """
+    return _network_layout(*_key(), network_id)
+
+
+def network_metrics(network_id: str) -> pl.DataFrame:
+    """All metrics of one network by epoch (``epoch, split, metric, value``)."""
+    return _network_metrics(*_key(), network_id)
+
+
+def run_sql(sql: str, *, max_rows: int = 1000) -> sql_box.QueryResult:
+    """Run one read-only SELECT (not cached: the user expects it to run).
+
+    Raises
+    ------
+    warehouse.errors.WarehouseError
+        Not a single SELECT (``UnsafeQueryError``), a failing or too slow query.
+    """
+    return sql_box.run_sql(db_path(), sql, max_rows=max_rows, timeout=10.0)
+
+
+# --- cache keys and cached bodies -----------------------------------------------------------
+
+
+def _key() -> tuple[str, tuple[int, ...]]:
+    """``(path, stamp)``: the stamp changes whenever DuckDB writes the file or its WAL."""
+    path = db_path()
+    stamp: list[int] = []
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        try:
+            info = os.stat(candidate)
+        except FileNotFoundError:
+            stamp += [-1, -1]
+        else:
+            stamp += [info.st_mtime_ns, info.st_size]
+    return str(path), tuple(stamp)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _counts(db: str, stamp: tuple[int, ...]) -> dict[str, int]:
+    return queries.counts(db)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _studies(db: str, stamp: tuple[int, ...]) -> pl.DataFrame:
+    return queries.studies(db)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _networks(db: str, stamp: tuple[int, ...], study: str | None) -> pl.DataFrame:
+    return queries.networks(db, study=study)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _meta_dataset(db: str, stamp: tuple[int, ...], study: str | None) -> MetaDataset:
+    return load_meta_dataset(db, study=study)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Correlating features …")
+def _correlations(
+    db: str, stamp: tuple[int, ...], target: str, by: str | None, study: str | None
+) -> pl.DataFrame:
+    meta = _meta_dataset(db, stamp, study)
+    meta.require_target(target)
+    meta.require_group(by)
+    return correlation_table(meta.frame, target=target, features=meta.features_for(target), by=by)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Fitting regressors …", max_entries=32)
+def _regressors(
+    db: str,
+    stamp: tuple[int, ...],
+    target: str,
+    by: str | None,
+    names: tuple[str, ...],
+    n_splits: int,
+    n_repeats: int,
+    study: str | None,
+    seed: int,
+) -> RegressionResult:
+    meta = _meta_dataset(db, stamp, study)
+    meta.require_target(target)
+    meta.require_group(by)
+    return evaluate_regressors(
+        meta.frame,
+        target=target,
+        features=meta.features_for(target),
+        by=by,
+        regressors=list(names),
+        n_splits=n_splits,
+        n_repeats=n_repeats,
+        seed=seed,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Drawing the network …", max_entries=64)
+def _network_layout(db: str, stamp: tuple[int, ...], network_id: str) -> GraphLayout:
+    return layered_positions(queries.load_graph(db, network_id=network_id))
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=256)
+def _network_metrics(db: str, stamp: tuple[int, ...], network_id: str) -> pl.DataFrame:
+    return queries.metrics_of(db, network_id=network_id)

@@ -1,0 +1,149 @@
+"""One job of the structural-priors study: train one graph-structured RNN on the Reber grammar.
+
+A job runs in a worker process and never touches the warehouse: it builds the graph from its
+spec, turns it into a :class:`~models.structured_rnn.StructuredRNN` wrapped in a
+:class:`~models.sequence_classifier.SequenceClassifier` (embedding → structured RNN → linear
+readout), trains it with Adam (lr 1e-3) and gradient clipping 5 as in the paper, measures train
+and test loss/accuracy after every epoch, and writes the result to the staging folder as a
+Parquet bundle (see :mod:`warehouse.staging`). Everything is seeded from the study seed and the
+network's name, so rerunning a job reproduces it.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass
+from functools import cache
+
+import networkx as nx
+import torch
+
+from ingest.generators import GraphSpec
+from ingest.priors_config import PriorsConfig
+from ingest.reber import PAD_ID, VOCAB, encode, make_reber_dataset
+from models.sequence_classifier import SequenceClassifier
+from models.structured_rnn import StructuredRNN
+from models.training import evaluate, make_optimizer, train_epoch
+from warehouse.records import Metric, NetworkRecord, StudyRecord
+from warehouse.staging import stage_records
+
+__all__ = ["JobOutcome", "PriorsJob", "build_classifier", "run_priors_job", "train_priors_network"]
+
+
+@dataclass(frozen=True)
+class PriorsJob:
+    """What a worker needs: the graph spec, the cell type, the study and where to stage."""
+
+    spec: GraphSpec
+    cell: str
+    config: PriorsConfig
+    study: StudyRecord
+    staging_dir: str
+
+    @property
+    def name(self) -> str:
+        """The network's name in its study, e.g. ``gru/ba(n=23,m=2,seed=7)``."""
+        return f"{self.cell}/{self.spec.key}"
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What a finished job reports back to the driver (the record itself is staged)."""
+
+    name: str
+    test_acc: float
+    seconds: float
+
+
+def build_classifier(graph: nx.Graph, cell: str, config: PriorsConfig) -> SequenceClassifier:
+    """Embedding → structured RNN from ``graph`` → linear readout over 2 classes."""
+    body = StructuredRNN(graph, cell, config.embedding_dim)
+    return SequenceClassifier(
+        body, vocab_size=len(VOCAB) + 1, embedding_dim=config.embedding_dim, num_classes=2,
+        padding_idx=PAD_ID,
+    )  # fmt: skip
+
+
+def train_priors_network(job: PriorsJob) -> NetworkRecord:
+    """Train the job's network and return its record (graph, metrics, counts, lineage)."""
+    config = job.config
+    torch.manual_seed(_job_seed(config.seed, job.name))
+    graph = job.spec.build()
+    model = build_classifier(graph, job.cell, config)
+    train, test = _encoded_dataset(config.sequences, config.seed, config.negatives)
+    optimizer = make_optimizer(model, config.learning_rate)
+    order = torch.Generator().manual_seed(_job_seed(config.seed, job.name) + 1)
+    metrics: list[Metric] = []
+    start = time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        train_loss = train_epoch(
+            model, _batches(train, config.batch_size, order), optimizer, clip=config.clip
+        )
+        _, train_acc = evaluate(model, _batches(train, 512))
+        test_loss, test_acc = evaluate(model, _batches(test, 512))
+        metrics += [
+            Metric(epoch, "train", "loss", train_loss),
+            Metric(epoch, "train", "acc", train_acc),
+            Metric(epoch, "test", "loss", test_loss),
+            Metric(epoch, "test", "acc", test_acc),
+        ]
+    seconds = time.perf_counter() - start
+    metrics.append(Metric(config.epochs, "", "wall_time", seconds))
+    layer_of = model.body.layered.layer_of
+    nx.set_node_attributes(graph, layer_of, "layer")
+    graph.graph.clear()  # generator metadata lives in the record's columns
+    parameters = sum(p.numel() for p in model.parameters())
+    nonzero = sum(int((p.detach() != 0).sum()) for p in model.parameters())
+    return NetworkRecord(
+        name=job.name,
+        graph=graph,
+        family="structured-rnn",
+        cell=job.cell,
+        generator=job.spec.generator,
+        generator_params={"n": job.spec.n, **job.spec.params},
+        seed=job.spec.seed,
+        num_parameters=parameters,
+        num_nonzero=nonzero,
+        metrics=metrics,
+        attributes={"epochs": config.epochs, "sequences": config.sequences},
+    )
+
+
+def run_priors_job(job: PriorsJob) -> JobOutcome:
+    """Worker entry point: train, stage the record, report the outcome."""
+    record = train_priors_network(job)
+    stage_records(job.staging_dir, job.study, [record])
+    final = {(m.split, m.metric): m.value for m in record.metrics}
+    return JobOutcome(job.name, final[("test", "acc")], final[("", "wall_time")])
+
+
+Encoded = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+@cache
+def _encoded_dataset(sequences: int, seed: int, negatives: str) -> tuple[Encoded, Encoded]:
+    """The study's Reber data, encoded once per worker process."""
+    data = make_reber_dataset(sequences, seed=seed, negatives=negatives)
+    parts = []
+    for frame in (data.train, data.test):
+        tokens, lengths = encode(frame.get_column("string").to_list())
+        labels = frame.get_column("valid").cast(int).to_torch().to(torch.int64)
+        parts.append((tokens, lengths, labels))
+    return parts[0], parts[1]
+
+
+def _batches(data: Encoded, size: int, order: torch.Generator | None = None):
+    """Mini-batches ``(tokens, lengths, labels)``, shuffled when ``order`` is given."""
+    tokens, lengths, labels = data
+    count = len(labels)
+    index = torch.randperm(count, generator=order) if order is not None else torch.arange(count)
+    for start in range(0, count, size):
+        rows = index[start : start + size]
+        batch_lengths = lengths[rows]
+        width = int(batch_lengths.max())
+        yield tokens[rows, :width], batch_lengths, labels[rows]
+
+
+def _job_seed(seed: int, name: str) -> int:
+    return (seed * 1_000_003 + zlib.crc32(name.encode())) % (2**31)

@@ -1,0 +1,149 @@
+"""Fixtures for the dashboard tests: small real warehouses built in a temporary directory.
+
+``dashboard_db`` holds two studies: 24 random graphs (Barabási–Albert and Watts–Strogatz,
+undirected, no stored layers, two cell types) and 6 layered feed-forward DAGs (directed, with a
+stored ``layer`` per vertex). The graph features are computed the way a user's would be
+(:func:`analytics.feature_store.compute_missing_features`), plus a few measured with networkx and
+stored with the records (one with a dotted name); the test accuracy is a noisy function of the
+density, so correlations are real and non-trivial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from analytics.feature_store import compute_missing_features
+from warehouse.connection import writer
+from warehouse.records import Metric, NetworkRecord, StudyRecord
+from warehouse.store import store_records
+
+RANDOM_STUDY = StudyRecord(id="random-graphs", kind="random-graphs", config={"seed": 0})
+DAG_STUDY = StudyRecord(id="layered-dags", kind="priors", config={"layers": 3})
+STUDY_RECORDS = {study.id: study for study in (RANDOM_STUDY, DAG_STUDY)}
+STUDIES = tuple(STUDY_RECORDS)
+
+
+def nx_features(graph: nx.Graph) -> dict[str, float]:
+    """A few structural features that analytics.features does not compute, from networkx."""
+    undirected = graph.to_undirected()
+    degrees = [d for _, d in undirected.degree()]
+    return {
+        "transitivity": nx.transitivity(undirected),
+        "max_degree": float(max(degrees)),
+        "degree.mean": float(np.mean(degrees)),  # a dotted name, as some features have
+    }
+
+
+def random_graph_records(count: int = 24) -> list[NetworkRecord]:
+    """Random graphs whose final test accuracy grows with their density (plus noise)."""
+    rng = np.random.default_rng(7)
+    records = []
+    for i in range(count):
+        n = 10 + i % 9
+        if i % 2:
+            graph = nx.barabasi_albert_graph(n, 1 + i % 3, seed=i)
+            generator = "ba"
+        else:
+            graph = nx.watts_strogatz_graph(n, 2 + 2 * (i % 2 + i % 3 // 2), 0.3, seed=i)
+            generator = "ws"
+        accuracy = 0.55 + 0.4 * nx.density(graph) + rng.normal(0, 0.03)
+        records.append(
+            NetworkRecord(
+                name=f"{generator}-{i:02d}",
+                graph=graph,
+                cell=("gru", "tanh")[i % 3 % 2],
+                generator=generator,
+                seed=i,
+                metrics=[
+                    Metric(0, "test", "acc", 0.5),
+                    Metric(1, "test", "acc", accuracy),
+                    Metric(1, "train", "loss", 1.0 - accuracy + rng.normal(0, 0.02)),
+                ],
+                features=nx_features(graph),
+            )
+        )
+    return records
+
+
+def layered_dag_records(count: int = 6) -> list[NetworkRecord]:
+    """Feed-forward DAGs with 3 layers (widths 2, 3 + i % 3, 2) and a stored ``layer``."""
+    rng = np.random.default_rng(11)
+    records = []
+    for i in range(count):
+        widths = [2, 3 + i % 3, 2]
+        graph = nx.DiGraph()
+        start = 0
+        layers = []
+        for layer, width in enumerate(widths):
+            members = list(range(start, start + width))
+            graph.add_nodes_from(members, layer=layer)
+            layers.append(members)
+            start += width
+        for upper, lower in zip(layers, layers[1:], strict=False):
+            for u in upper:
+                for v in lower:
+                    if rng.random() < 0.7 or v == lower[0]:
+                        graph.add_edge(u, v)
+        records.append(
+            NetworkRecord(
+                name=f"dag-{i}",
+                graph=graph,
+                family="dag",
+                cell="tanh",
+                seed=i,
+                metrics=[Metric(3, "test", "acc", 0.6 + 0.05 * i)],
+                features=nx_features(graph),
+            )
+        )
+    return records
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """A warehouse file and the records stored in it, by study id."""
+
+    path: Path
+    records: dict[str, list[NetworkRecord]]
+
+    def network_id(self, study: str, index: int) -> str:
+        """Id of the ``index``-th record of ``study``."""
+        return self.records[study][index].network_id(study)
+
+
+def build_warehouse(path: Path, *, studies: Sequence[str] = STUDIES, count: int = 24) -> Warehouse:
+    """Store the records of ``studies`` (``count`` random graphs) in ``path``."""
+    records = {}
+    for study in studies:
+        records[study] = random_graph_records(count) if study == RANDOM_STUDY.id else (
+            layered_dag_records()
+        )  # fmt: skip
+        store_records(path, STUDY_RECORDS[study], records[study])
+    compute_missing_features(path, n_jobs=1)
+    return Warehouse(path=path, records=records)
+
+
+@pytest.fixture(scope="session")
+def dashboard_db(tmp_path_factory) -> Warehouse:
+    """A warehouse with both studies (built once per test session; tests only read it)."""
+    return build_warehouse(tmp_path_factory.mktemp("dashboard") / "warehouse.duckdb")
+
+
+@pytest.fixture
+def make_warehouse() -> Callable[..., Warehouse]:
+    """:func:`build_warehouse`, for tests that need a warehouse of their own."""
+    return build_warehouse
+
+
+@pytest.fixture
+def empty_db(tmp_path) -> Path:
+    """A migrated warehouse holding nothing."""
+    db = tmp_path / "empty.duckdb"
+    with writer(db):
+        pass
+    return db
