@@ -32,6 +32,7 @@ from sklearn.preprocessing import MinMaxScaler
 __all__ = [
     "RegressionResult",
     "create_regressor",
+    "cross_validated_predictions",
     "evaluate_regressors",
     "list_regressors",
     "register_regressor",
@@ -186,6 +187,38 @@ def evaluate_regressors(
         },
     )  # fmt: skip
     return RegressionResult(scores=scores, importances=importances)
+
+
+def cross_validated_predictions(
+    frame: pl.DataFrame,
+    *,
+    target: str,
+    features: Sequence[str],
+    regressor: str = "random_forest",
+    n_splits: int = 5,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """Out-of-fold predictions of ``regressor`` for every row (predicted-vs-actual plots).
+
+    Each row is predicted by a model that never saw it (one K-fold pass). Returns ``frame``'s
+    rows with a missing target dropped, plus a ``predicted`` column.
+    """
+    from sklearn.model_selection import cross_val_predict
+
+    missing = [c for c in [target, *features] if c not in frame.columns]
+    if missing:
+        raise KeyError(f"Missing column(s) {missing}; available: {sorted(frame.columns)}.")
+    frame = frame.filter(pl.col(target).is_not_null() & pl.col(target).is_not_nan())
+    if frame.height < max(n_splits, 2):
+        raise ValueError(
+            f"cross_validated_predictions needs at least {max(n_splits, 2)} rows with a "
+            f"target; got {frame.height}."
+        )
+    x = frame.select(features).cast(pl.Float64).fill_nan(None).to_numpy()
+    y = frame.get_column(target).cast(pl.Float64).to_numpy()
+    cv = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    predicted = cross_val_predict(create_regressor(regressor, seed=seed), x, y, cv=cv)
+    return frame.with_columns(pl.Series("predicted", predicted))
 
 
 def _row(group, name, n, mean=float("nan"), std=float("nan"), paper=float("nan"), note=None):

@@ -71,3 +71,16 @@ def test_small_groups_and_missing_features(frame):
     rows = {r["group"]: r for r in result.scores.rows(named=True)}
     assert rows["x"]["cv_r2_mean"] > 0.8  # NaN features are imputed inside the pipeline
     assert rows["y"]["note"] == "only 6 rows" and math.isnan(rows["y"]["cv_r2_mean"])
+
+
+def test_out_of_fold_predictions_track_the_target(frame):
+    from analytics.regressors import cross_validated_predictions
+
+    result = cross_validated_predictions(
+        frame, target="acc", features=["a", "b"], regressor="bayesian_ridge"
+    )
+    assert result.height == frame.height
+    correlation = np.corrcoef(result["acc"], result["predicted"])[0, 1]
+    assert correlation > 0.95
+    with pytest.raises(ValueError, match="at least 5 rows"):
+        cross_validated_predictions(frame.head(3), target="acc", features=["a"])
