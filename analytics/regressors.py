@@ -113,11 +113,13 @@ def evaluate_regressors(
     n_repeats: int = 3,
     seed: int = 0,
     min_rows: int = 10,
+    importances: bool = True,
 ) -> RegressionResult:
     """Fit and score every regressor on every group.
 
     Rows with a missing target are dropped; groups with fewer than ``min_rows`` rows are
-    reported with NaN scores and a ``note``.
+    reported with NaN scores and a ``note``. ``importances=False`` skips the permutation
+    importances (the slow part for the tree ensembles); ``importances`` is then empty.
 
     Returns
     -------
@@ -168,9 +170,10 @@ def evaluate_regressors(
             score_rows.append(
                 _row(group, name, len(y), float(scores.mean()), float(scores.std()), float(paper))
             )
-            importance_rows.extend(
-                _importances(group, name, model, x, y, features, n_splits=n_splits, seed=seed)
-            )
+            if importances:
+                importance_rows.extend(
+                    _importances(group, name, model, x, y, features, n_splits=n_splits, seed=seed)
+                )
     scores = pl.DataFrame(
         score_rows,
         schema={
@@ -179,14 +182,14 @@ def evaluate_regressors(
             "note": pl.String,
         },
     )  # fmt: skip
-    importances = pl.DataFrame(
+    importance_frame = pl.DataFrame(
         importance_rows,
         schema={
             "group": pl.String, "regressor": pl.String, "feature": pl.String,
             "importance_mean": pl.Float64, "importance_std": pl.Float64,
         },
     )  # fmt: skip
-    return RegressionResult(scores=scores, importances=importances)
+    return RegressionResult(scores=scores, importances=importance_frame)
 
 
 def cross_validated_predictions(
@@ -218,7 +221,7 @@ def cross_validated_predictions(
     y = frame.get_column(target).cast(pl.Float64).to_numpy()
     cv = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
     predicted = cross_val_predict(create_regressor(regressor, seed=seed), x, y, cv=cv)
-    return frame.with_columns(pl.Series("predicted", predicted))
+    return frame.with_columns(pl.Series("predicted", predicted, dtype=pl.Float64))
 
 
 def _row(group, name, n, mean=float("nan"), std=float("nan"), paper=float("nan"), note=None):

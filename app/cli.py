@@ -228,6 +228,7 @@ def regress(
     result = evaluate_regressors(
         meta.frame, target=target, features=meta.features_for(target), by=by,
         regressors=regressor, n_splits=folds, n_repeats=repeats, seed=seed,
+        importances=importances,
     )  # fmt: skip
     _emit(result.scores, format, title=f"Predicting {target}")
     if importances:

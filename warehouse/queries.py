@@ -24,6 +24,7 @@ __all__ = [
     "load_graph",
     "meta_dataset",
     "metrics_of",
+    "network_attributes",
     "networks",
     "networks_missing_features",
     "studies",
@@ -136,6 +137,17 @@ def graph_edge_arrays(db: Db, network_ids: list[str]) -> dict[str, tuple[int, bo
         network_id: (num_nodes, directed, grouped.get(network_id, empty))
         for network_id, num_nodes, directed in heads
     }
+
+
+def network_attributes(db: Db = None, *, network_id: str) -> dict:
+    """The ``attributes`` JSON of one network (``{}`` when unset); ``KeyError`` if unknown."""
+    with reader(db) as con:
+        rows = con.execute(
+            "SELECT CAST(attributes AS VARCHAR) FROM networks WHERE id = ?", [network_id]
+        ).fetchall()
+    if not rows:
+        raise KeyError(f"No network with id {network_id!r} in the warehouse.")
+    return json.loads(rows[0][0]) if rows[0][0] else {}
 
 
 def load_graph(db: Db = None, *, network_id: str) -> nx.DiGraph | nx.Graph:

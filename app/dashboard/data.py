@@ -21,7 +21,11 @@ import streamlit as st
 
 from analytics.correlation import correlation_table
 from analytics.meta_dataset import MetaDataset, load_meta_dataset
-from analytics.regressors import RegressionResult, evaluate_regressors
+from analytics.regressors import (
+    RegressionResult,
+    cross_validated_predictions,
+    evaluate_regressors,
+)
 from app.dashboard.graph_layout import GraphLayout, layered_positions
 from warehouse import queries, sql_box
 from warehouse.connection import resolve_db_path
@@ -38,6 +42,7 @@ __all__ = [
     "network_layout",
     "network_metrics",
     "networks",
+    "predictions",
     "regressors",
     "run_sql",
     "status",
@@ -150,6 +155,30 @@ def regressors(
     return _regressors(*_key(), target, by, regressors, n_splits, n_repeats, study, seed)
 
 
+def predictions(
+    *,
+    target: str,
+    regressor: str,
+    by: str | None = None,
+    n_splits: int = 5,
+    study: str | None = None,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """Out-of-fold predictions of ``target`` by ``regressor``, one model per group (cached).
+
+    :func:`analytics.regressors.cross_validated_predictions` within each value of ``by`` (as
+    :func:`regressors` scores each group on its own), so a point's prediction comes from a
+    model that saw neither that network nor another group. Groups with fewer than ``n_splits``
+    rows with a target cannot be cross-validated and are left out.
+
+    Returns
+    -------
+    polars.DataFrame
+        The meta-dataset's rows with a target, plus ``predicted``.
+    """
+    return _predictions(*_key(), target, regressor, by, n_splits, study, seed)
+
+
 def network_layout(network_id: str) -> GraphLayout:
     """One network drawn by layers (see :func:`app.dashboard.graph_layout.layered_positions`).
 
@@ -247,6 +276,33 @@ def _regressors(
         n_repeats=n_repeats,
         seed=seed,
     )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Predicting held-out networks …", max_entries=32)
+def _predictions(
+    db: str,
+    stamp: tuple[int, ...],
+    target: str,
+    regressor: str,
+    by: str | None,
+    n_splits: int,
+    study: str | None,
+    seed: int,
+) -> pl.DataFrame:
+    meta = _meta_dataset(db, stamp, study)
+    meta.require_target(target)
+    meta.require_group(by)
+    frame = meta.frame.filter(pl.col(target).is_not_null() & pl.col(target).is_not_nan())
+    parts = [frame] if by is None else [part for _, part in frame.group_by(by, maintain_order=True)]
+    predicted = [
+        cross_validated_predictions(
+            part, target=target, features=meta.features_for(target), regressor=regressor,
+            n_splits=n_splits, seed=seed,
+        ).with_columns(pl.col("predicted").cast(pl.Float64))  # xgboost predicts float32
+        for part in parts
+        if part.height >= n_splits
+    ]  # fmt: skip
+    return pl.concat(predicted) if predicted else frame.clear().with_columns(predicted=pl.lit(0.0))
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="Drawing the network …", max_entries=64)

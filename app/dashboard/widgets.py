@@ -8,6 +8,7 @@ sidebar (:func:`sidebar`, drawn by ``main.py`` on every page) filters every page
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import streamlit as st
@@ -16,6 +17,7 @@ from analytics.meta_dataset import MetaDataset
 from app.dashboard import data
 
 __all__ = [
+    "correlation_heat",
     "current_study",
     "group_picker",
     "require_meta_dataset",
@@ -105,6 +107,18 @@ def group_picker(meta: MetaDataset, *, key: str, label: str = "Group by") -> str
         key=key,
         format_func=lambda column: _NO_GROUPS if column is None else column,
     )
+
+
+def correlation_heat(value: float | None) -> str:
+    """CSS background for a correlation coefficient (for ``Styler.map``).
+
+    Red for positive, blue for negative coefficients, stronger for larger ``|value|``; none for
+    a missing or NaN coefficient.
+    """
+    if value is None or math.isnan(value):
+        return ""
+    rgb = "214, 39, 40" if value > 0 else "31, 119, 180"
+    return f"background-color: rgba({rgb}, {0.1 + 0.6 * min(abs(value), 1.0):.2f})"
 
 
 def _preferred(metrics: Sequence[str]) -> int:

@@ -84,3 +84,16 @@ def test_out_of_fold_predictions_track_the_target(frame):
     assert correlation > 0.95
     with pytest.raises(ValueError, match="at least 5 rows"):
         cross_validated_predictions(frame.head(3), target="acc", features=["a"])
+
+
+def test_importances_can_be_skipped_and_predictions_are_float64(frame):
+    from analytics.regressors import cross_validated_predictions
+
+    result = evaluate_regressors(
+        frame, target="acc", features=["a"], regressors=["xgboost"], n_repeats=1, importances=False
+    )
+    assert result.importances.height == 0 and result.scores.height == 1
+    predicted = cross_validated_predictions(
+        frame, target="acc", features=["a"], regressor="xgboost"
+    )
+    assert predicted.schema["predicted"] == pl.Float64

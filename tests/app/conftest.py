@@ -147,3 +147,63 @@ def empty_db(tmp_path) -> Path:
     with writer(db):
         pass
     return db
+
+
+# --- the priors study (paper §4.3): random-graph RNNs, several cell types -------------------
+
+PRIORS_STUDY = StudyRecord(id="priors-demo-1a2b3c4d", kind="priors", config={"preset": "demo"})
+OLD_PRIORS_STUDY = StudyRecord(id="priors-old-0000ffff", kind="priors", config={"preset": "old"})
+# How each cell type's test accuracy follows the number of vertices (so Table 1 differs by cell).
+PRIORS_SLOPES = {"tanh": 0.02, "gru": -0.015}
+
+
+def priors_records(count: int = 24, *, cells: Sequence[str] = tuple(PRIORS_SLOPES)):
+    """Networks of a priors study: BA and connected WS graphs, each trained as every cell type.
+
+    Test accuracy is a noisy linear function of the vertex count with a per-cell slope, plus a
+    small generator effect; the other metrics follow it, as a real study's do.
+    """
+    rng = np.random.default_rng(3)
+    records = []
+    for i in range(count):
+        cell, n = cells[i % len(cells)], 8 + i % 7
+        if i // len(cells) % 2:
+            generator, graph = "ws", nx.connected_watts_strogatz_graph(n, 4, 0.3, seed=i)
+        else:
+            generator, graph = "ba", nx.barabasi_albert_graph(n, 2, seed=i)
+        slope = PRIORS_SLOPES.get(cell, 0.0)
+        accuracy = 0.7 + slope * (n - 11) + 0.03 * (generator == "ws") + rng.normal(0, 0.02)
+        records.append(
+            NetworkRecord(
+                name=f"{generator}-{i:02d}-{cell}",
+                graph=graph,
+                family="rnn",
+                cell=cell,
+                generator=generator,
+                seed=i,
+                metrics=[
+                    Metric(2, "test", "acc", accuracy),
+                    Metric(2, "test", "loss", 1.2 - accuracy + rng.normal(0, 0.02)),
+                    Metric(2, "train", "acc", accuracy + 0.02),
+                    Metric(2, "train", "loss", 1.1 - accuracy),
+                    Metric(2, "", "wall_time", float(rng.uniform(1, 3))),
+                ],
+            )
+        )
+    return records
+
+
+@pytest.fixture(scope="session")
+def priors_db(tmp_path_factory) -> Warehouse:
+    """A warehouse with an older priors study (6 networks, one cell), the random-graph study
+    (not a priors study) and the newest priors study (24 networks, tanh and gru, BA and WS)."""
+    path = tmp_path_factory.mktemp("priors") / "warehouse.duckdb"
+    records = {
+        OLD_PRIORS_STUDY.id: priors_records(6, cells=["lstm"]),
+        RANDOM_STUDY.id: random_graph_records(12),
+        PRIORS_STUDY.id: priors_records(24),
+    }
+    for study in (OLD_PRIORS_STUDY, RANDOM_STUDY, PRIORS_STUDY):  # stored in this order
+        store_records(path, study, records[study.id])
+    compute_missing_features(path, n_jobs=1)
+    return Warehouse(path=path, records=records)

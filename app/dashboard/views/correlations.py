@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import altair as alt
 import polars as pl
 import streamlit as st
@@ -39,18 +37,9 @@ if by is not None:
 coefficient, p_value, p_adjusted = _COLUMNS[method]
 view = table.select("group", "feature", "n", coefficient, p_value, p_adjusted)
 
-
-def _heat(value: float) -> str:
-    """Red for positive, blue for negative coefficients, stronger for larger |value|."""
-    if value is None or math.isnan(value):
-        return ""
-    rgb = "214, 39, 40" if value > 0 else "31, 119, 180"
-    return f"background-color: rgba({rgb}, {0.1 + 0.6 * min(abs(value), 1.0):.2f})"
-
-
 styled = (
     view.to_pandas()
-    .style.map(_heat, subset=[coefficient])
+    .style.map(widgets.correlation_heat, subset=[coefficient])
     .format("{:.3f}", subset=[coefficient], na_rep="–")
     .format("{:.2e}", subset=[p_value, p_adjusted], na_rep="–")
 )

@@ -1,0 +1,102 @@
+"""Structural priors: RNNs shaped by random graphs (paper §4.3 — Figure 7 and Table 1)."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from analytics.regressors import list_regressors
+from app.dashboard import data, widgets
+
+_TARGET, _BY = "test_acc", "cell"  # the paper relates test accuracy to structure per cell type
+_LAST_RUN = "priors_last_run"
+
+st.title("Structural priors")
+st.caption("Sparse RNNs whose structure is a random graph, trained on the Reber grammar.")
+widgets.require_warehouse()
+studies = data.studies().filter(pl.col("kind") == "priors")["id"].to_list()  # newest first
+if not studies:
+    st.info(
+        "No priors study in this warehouse yet. Run one with "
+        "`sparsescope study priors --preset demo`, then reload this page."
+    )
+    st.stop()
+study = st.selectbox("Priors study", studies, key="priors_study")
+meta = data.meta_dataset(study)
+if _TARGET not in meta.metrics or not meta.features_for(_TARGET):
+    st.info(f"Study {study} has no `{_TARGET}` or no graph features yet (`sparsescope features`).")
+    st.stop()
+
+st.subheader("Test accuracy by generator and cell type")
+runs = meta.frame.select(  # fixed names: Altair reads '.' in a column name as nesting
+    "name", *(pl.col(c).fill_null("(missing)") for c in (_BY, "generator")), pl.col(_TARGET)
+).filter(pl.col(_TARGET).is_finite())
+base = alt.Chart().encode(x=alt.X("generator:N", title=None), color=alt.Color("generator:N"))
+boxes = base.mark_boxplot(opacity=0.4, outliers=False, size=36).encode(
+    y=alt.Y(f"{_TARGET}:Q", title="Test accuracy", scale=alt.Scale(zero=False))
+)
+points = base.mark_circle(size=30, opacity=0.8).encode(  # a strip, jittered within the band
+    y=f"{_TARGET}:Q", xOffset="jitter:Q", tooltip=["name", _BY, "generator", _TARGET]
+).transform_calculate(jitter="random()")  # fmt: skip
+boxplot = alt.layer(boxes, points, data=runs).properties(width=160, height=300)
+st.altair_chart(boxplot.facet(column=alt.Column(f"{_BY}:N", title="Cell type")))
+
+st.subheader("Pearson correlation with test accuracy (Table 1)")
+table = data.correlations(target=_TARGET, by=_BY, study=study)
+matrix = table.pivot(on="group", index="feature", values="pearson_r").to_pandas()
+cells = [c for c in matrix.columns if c != "feature"]  # the cell types, as in the paper
+styled = matrix.style.map(widgets.correlation_heat, subset=cells)
+styled = styled.format("{:.2f}", subset=cells, na_rep="–")
+st.dataframe(styled, hide_index=True, height="content")
+st.caption(f"Features as rows, cell types as columns; {runs.height} networks of study {study}.")
+
+st.subheader("Predicting test accuracy from structure")
+with st.form("priors_form"):
+    left, folds, repeats = st.columns([3, 1, 1])
+    chosen = left.multiselect(
+        "Regressors", list_regressors(), default=list_regressors(), key="priors_regressors"
+    )
+    n_splits = folds.number_input("Folds", 2, 10, 5, key="priors_folds")
+    n_repeats = repeats.number_input("Repeats", 1, 10, 3, key="priors_repeats")
+    run = st.form_submit_button("Run", type="primary")
+args = {
+    "target": _TARGET, "by": _BY, "regressors": tuple(chosen), "n_splits": int(n_splits),
+    "n_repeats": int(n_repeats), "study": study,
+}  # fmt: skip
+if run:
+    if not chosen:
+        st.warning("Choose at least one regressor.")
+        st.stop()
+    st.session_state[_LAST_RUN] = args
+if st.session_state.get(_LAST_RUN) != args:
+    st.info("Choose regressors, then press **Run** (one model per cell type; results are cached).")
+    st.stop()
+
+scores = data.regressors(**args).scores.rename({"group": _BY})
+st.dataframe(
+    scores.select(_BY, "regressor", "n", "cv_r2_mean", "cv_r2_std", "paper_r2", "note"),
+    hide_index=True,
+    column_config={
+        "cv_r2_mean": st.column_config.NumberColumn("CV R² mean", format="%.3f"),
+        "cv_r2_std": st.column_config.NumberColumn("± std", format="%.3f"),
+        "paper_r2": st.column_config.NumberColumn("Paper split R²", format="%.3f"),
+    },
+)
+
+regressor = st.selectbox("Predicted vs actual, out of fold, for", chosen, key="priors_regressor")
+fits = data.predictions(
+    target=_TARGET, regressor=regressor, by=_BY, n_splits=int(n_splits), study=study
+).select("name", _BY, pl.col(_TARGET).alias("actual"), "predicted")
+if fits.height == 0:
+    st.info(f"No cell type has the {int(n_splits)} networks needed for out-of-fold predictions.")
+    st.stop()
+span = pl.concat([fits["actual"], fits["predicted"]])
+x = alt.X("actual:Q", title="Actual test accuracy", scale=alt.Scale(zero=False))
+scatter = alt.Chart(fits).mark_circle(size=50, opacity=0.7).encode(
+    x, alt.Y("predicted:Q", title="Predicted", scale=alt.Scale(zero=False)),
+    color=f"{_BY}:N", tooltip=["name", _BY, "actual", "predicted"],
+)  # fmt: skip
+diagonal = alt.Chart(pl.DataFrame({"actual": [span.min(), span.max()]})).mark_line(
+    color="gray", strokeDash=[4, 4]).encode(x, alt.Y("actual:Q", title="Predicted"))  # fmt: skip
+st.altair_chart(scatter + diagonal, width="stretch")  # the dashed line is y = x
