@@ -1,0 +1,325 @@
+"""Feature extraction for one graph (:func:`graph_features`) and for many (:func:`bulk_features`).
+
+Bulk extraction spreads the work over a process pool. Small graphs go in chunks of similar
+cost, so per-task overhead is amortised; a big graph is split by source vertex
+(:func:`~analytics.features.paths.shortest_paths`) so it keeps every worker busy. No networkx
+object is ever pickled: where workers are forked they read the input graphs from the memory
+they inherit and convert them to :class:`~analytics.features.graphs.CompactGraph` themselves
+(using both cores for that too); otherwise graphs are converted here and only their integer
+arrays travel.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from itertools import pairwise
+from typing import Any
+
+import igraph as ig
+import networkx as nx
+import numpy as np
+import polars as pl
+
+from analytics.features.graphs import CompactGraph, check_orientation, compact_graph
+from analytics.features.groups import FEATURE_NAMES
+from analytics.features.paths import ShortestPaths, merge_shortest_paths, shortest_paths
+from analytics.features.registry import get_feature_group, list_feature_groups
+
+__all__ = ["bulk_features", "feature_row", "graph_features"]
+
+# Work is estimated as n * (n + m): one BFS per vertex, and Brandes' pass costs the same.
+_SPLIT_COST = 2_000_000  # graphs above this are split by source vertex across the workers
+_MIN_CHUNK_COST = 200_000  # smaller chunks than this do not pay for their trip to a worker
+_CHUNKS_PER_WORKER = 4  # more chunks than workers evens out the load
+
+
+def graph_features(graph: Any, *, orientation: str = "smaller_to_larger") -> dict[str, float]:
+    """The paper's features of one graph, keyed by :data:`FEATURE_NAMES`, in that order.
+
+    Parameters
+    ----------
+    graph:
+        networkx graph, ``igraph.Graph``, or edge list read as a directed graph (an integer
+        numpy array of shape ``(m, 2)`` or any iterable of ``(u, v)`` pairs).
+    orientation:
+        Rule turning undirected edges into arcs for the DAG features, one of
+        :func:`models.dag.list_orientations` (default: from the smaller to the larger vertex
+        id). Directed graphs keep their own directions.
+
+    Returns
+    -------
+    dict
+        Feature name -> float; NaN where a feature is undefined (see :mod:`analytics.features`).
+
+    Raises
+    ------
+    TypeError
+        If ``graph`` is not a graph.
+    ValueError
+        If ``orientation`` is unknown or an edge list holds something other than pairs.
+
+    Example
+    -------
+    >>> features = graph_features(nx.path_graph(3))
+    >>> features["diameter"], features["layers"], features["sink_nodes"]
+    (2.0, 3.0, 1.0)
+    """
+    check_orientation(orientation, "graph_features")
+    compact = compact_graph(
+        graph, orientation=orientation, where="The 'graph' parameter of graph_features"
+    )
+    return dict(zip(FEATURE_NAMES, feature_row(compact).tolist(), strict=True))
+
+
+def bulk_features(
+    graphs: Mapping[Any, Any] | Iterable[tuple[Any, Any]],
+    *,
+    orientation: str = "smaller_to_larger",
+    n_jobs: int = 2,
+    progress: bool = False,
+) -> pl.DataFrame:
+    """Features of many graphs as one table: a ``key`` column, then :data:`FEATURE_NAMES`.
+
+    Every row equals :func:`graph_features` of its graph. Rows follow the input order.
+
+    Parameters
+    ----------
+    graphs:
+        ``{key: graph}`` or an iterable of ``(key, graph)`` pairs; graphs as for
+        :func:`graph_features`. Keys must fit in one polars column (e.g. all ``str``).
+    orientation:
+        As for :func:`graph_features`.
+    n_jobs:
+        Worker processes; ``1`` computes in this process, ``-1`` uses every core. Workers are
+        forked where the platform allows it, so they start in milliseconds.
+    progress:
+        Show a rich progress bar counting finished graphs.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per graph; feature columns are Float64.
+
+    Raises
+    ------
+    TypeError
+        If ``graphs`` is not a mapping or iterable of pairs, or one of its graphs is not a
+        graph (the message names its key), or the keys do not fit in one column.
+    ValueError
+        If ``orientation`` or ``n_jobs`` is invalid or an edge list is malformed.
+    """
+    check_orientation(orientation, "bulk_features")
+    workers = _check_n_jobs(n_jobs)
+    items = list(_pairs(graphs))
+    keys = [key for key, _ in items]
+    try:
+        key_column = pl.Series("key", keys)
+    except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
+        raise TypeError(
+            "The keys of the 'graphs' parameter of bulk_features must fit in one column "
+            f"(e.g. all str or all int); got types {sorted({type(k).__name__ for k in keys})}."
+        ) from exc
+    with _progress_bar(len(items), enabled=progress) as advance:
+        rows = _feature_rows(items, orientation, workers, advance)
+    features = (pl.Series(name, rows[:, j]) for j, name in enumerate(FEATURE_NAMES))
+    return pl.DataFrame([key_column, *features])
+
+
+def feature_row(graph: CompactGraph, paths: ShortestPaths | None = None) -> np.ndarray:
+    """All features of a compact graph as a float array in :data:`FEATURE_NAMES` order.
+
+    ``paths`` (shortest paths from every vertex) is computed when not given. The empty graph
+    has 0 vertices and 0 edges and NaN for every other feature.
+    """
+    if graph.n == 0:
+        row = np.full(len(FEATURE_NAMES), math.nan)
+        row[[FEATURE_NAMES.index("nodes"), FEATURE_NAMES.index("edges")]] = 0.0
+        return row
+    paths = shortest_paths(graph) if paths is None else paths
+    groups = [get_feature_group(name) for name in list_feature_groups()]
+    return np.array([v for group in groups for v in group.compute(graph, paths)], dtype=np.float64)
+
+
+# A graph waiting for a worker: converted already, or the index of an input pair that a forked
+# worker reads from _INHERITED (inherited memory: nothing is pickled) and converts itself.
+_Pending = CompactGraph | int
+_INHERITED: dict[int, tuple[list[tuple[Any, Any]], str]] = {}  # call id -> (pairs, orientation)
+
+
+def _feature_rows(
+    items: list[tuple[Any, Any]], orientation: str, workers: int, advance: Callable[[float], None]
+) -> np.ndarray:
+    """Feature rows of every ``(key, graph)`` pair, ``(len(items), features)``.
+
+    Graphs a forked worker can read itself (networkx, igraph) stay as they are; any other
+    input is converted here, which also raises input errors here, before any work starts.
+    """
+    inherit = workers > 1 and _can_fork()
+    pending: list[_Pending] = [
+        i
+        if inherit and isinstance(graph, nx.Graph | ig.Graph)
+        else _compact(key, graph, orientation)
+        for i, (key, graph) in enumerate(items)
+    ]
+    rows = np.empty((len(items), len(FEATURE_NAMES)))
+    if workers > 1:
+        cost = [_cost(items[i][1] if isinstance(p, int) else p) for i, p in enumerate(pending)]
+        big = [i for i, c in enumerate(cost) if c >= _SPLIT_COST]
+        small = [i for i, c in enumerate(cost) if c < _SPLIT_COST]
+        target = max(_MIN_CHUNK_COST, sum(cost[i] for i in small) / (workers * _CHUNKS_PER_WORKER))
+        chunks = _chunk(small, cost, target)
+        if big or len(chunks) > 1:  # else a pool would only add its start-up time
+            for i in big:  # converted here: its parts share one conversion
+                pending[i] = _resolve(pending[i], items, orientation)
+            call = id(items)
+            _INHERITED[call] = (items, orientation)
+            try:
+                _run_pool(rows, pending, big, chunks, workers, call, advance)
+            finally:
+                del _INHERITED[call]
+            return rows
+    for i, graph in enumerate(pending):
+        rows[i] = feature_row(_resolve(graph, items, orientation))
+        advance(1)
+    return rows
+
+
+def _run_pool(
+    rows: np.ndarray,
+    pending: list[_Pending],
+    big: list[int],
+    chunks: list[list[int]],
+    workers: int,
+    call: int,
+    advance: Callable[[float], None],
+) -> None:
+    context = multiprocessing.get_context("fork" if _can_fork() else None)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        tasks: dict[Future, tuple[str, Any]] = {}
+        for i in big:  # first, so that the longest tasks do not start last
+            graph = pending[i]
+            bounds = np.linspace(0, graph.n, workers + 1).astype(int).tolist()
+            for start, stop in pairwise(bounds):
+                tasks[pool.submit(shortest_paths, graph, range(start, stop))] = ("part", i)
+        for chunk in chunks:
+            task = pool.submit(_chunk_rows, [pending[i] for i in chunk], call)
+            tasks[task] = ("chunk", chunk)
+        parts: dict[int, list[ShortestPaths]] = {i: [] for i in big}
+        for done in as_completed(tasks):
+            kind, where = tasks[done]
+            if kind == "chunk":
+                rows[where] = done.result()
+                advance(len(where))
+                continue
+            parts[where].append(done.result())
+            if len(parts[where]) == workers:
+                merged = merge_shortest_paths(sorted(parts[where], key=lambda p: p.sources.start))
+                rows[where] = feature_row(pending[where], merged)
+            advance(1 / workers)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _chunk_rows(pending: list[_Pending], call: int) -> np.ndarray:
+    """Worker task: feature rows of a chunk of graphs, ``(len(pending), features)``."""
+    items, orientation = _INHERITED.get(call, ([], ""))
+    rows = [feature_row(_resolve(p, items, orientation)) for p in pending]
+    return np.array(rows).reshape(len(pending), len(FEATURE_NAMES))
+
+
+def _resolve(pending: _Pending, items: list[tuple[Any, Any]], orientation: str) -> CompactGraph:
+    if isinstance(pending, CompactGraph):
+        return pending
+    key, graph = items[pending]
+    return _compact(key, graph, orientation)
+
+
+def _compact(key: Any, graph: Any, orientation: str) -> CompactGraph:
+    where = f"The graph with key {key!r} in the 'graphs' parameter of bulk_features"
+    return compact_graph(graph, orientation=orientation, where=where)
+
+
+def _cost(graph: Any) -> int:
+    """Work estimate ``n (n + m)``: one BFS per vertex; Brandes' pass costs the same."""
+    if isinstance(graph, CompactGraph):
+        n, m = graph.n, len(graph.edges)
+    elif isinstance(graph, ig.Graph):
+        n, m = graph.vcount(), graph.ecount()
+    else:  # networkx: neighbour counts (fast), not number_of_edges (slow for multigraphs)
+        n, m = len(graph), sum(map(len, graph._adj.values())) // 2
+    return n * (n + m)
+
+
+def _chunk(indices: list[int], cost: list[int], target: float) -> list[list[int]]:
+    """Split ``indices`` in order into runs whose summed cost reaches ``target``."""
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    total = 0.0
+    for i in indices:
+        current.append(i)
+        total += cost[i]
+        if total >= target:
+            chunks.append(current)
+            current, total = [], 0.0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _pairs(graphs: Any) -> Iterator[tuple[Any, Any]]:
+    """Yield ``(key, graph)`` from a mapping or an iterable of pairs, checking each item."""
+    expected = "a mapping {key: graph} or an iterable of (key, graph) pairs"
+    if isinstance(graphs, nx.Graph | ig.Graph):
+        raise TypeError(
+            f"The 'graphs' parameter of bulk_features must be {expected}. Got a single "
+            f"{type(graphs).__name__} instead; pass {{key: graph}}."
+        )
+    if isinstance(graphs, Mapping):
+        yield from graphs.items()
+        return
+    if not isinstance(graphs, Iterable) or isinstance(graphs, str | bytes):
+        raise TypeError(
+            f"The 'graphs' parameter of bulk_features must be {expected}. "
+            f"Got {type(graphs).__name__} instead."
+        )
+    for position, item in enumerate(graphs):
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            raise TypeError(
+                f"Item {position} of the 'graphs' parameter of bulk_features must be a "
+                f"(key, graph) pair. Got {type(item).__name__} instead."
+            )
+        yield item[0], item[1]
+
+
+def _check_n_jobs(n_jobs: Any) -> int:
+    if isinstance(n_jobs, int) and not isinstance(n_jobs, bool) and (n_jobs >= 1 or n_jobs == -1):
+        return (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+    raise ValueError(
+        "The 'n_jobs' parameter of bulk_features must be a positive int or -1 (every core). "
+        f"Got {n_jobs!r} instead."
+    )
+
+
+@contextmanager
+def _progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[float], None]]:
+    """Yield ``advance(k)``; draws a rich progress bar when ``enabled``."""
+    if not enabled:
+        yield lambda k: None
+        return
+    from rich.progress import Progress
+
+    with Progress() as bar:
+        task = bar.add_task("graph features", total=total)
+        yield lambda k: bar.advance(task, k)

@@ -1,0 +1,83 @@
+"""Tests for models.prune_interop against torch.nn.utils.prune."""
+
+import doctest
+
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils import prune
+
+import models.prune_interop
+from models.masked_linear import MaskedLinear
+from models.prune_interop import (
+    export_prune_masks,
+    import_prune_masks,
+    masked_linear_from_pruned,
+    pruned_linear_from_masked,
+)
+
+
+def test_pruned_linear_to_masked_linear_and_back():
+    torch.manual_seed(0)
+    linear = prune.l1_unstructured(nn.Linear(8, 5), "weight", amount=0.6)
+    masked = masked_linear_from_pruned(linear)
+    assert torch.equal(masked.get_mask(), linear.weight_mask.bool())
+    torch.testing.assert_close(masked.effective_weight(), linear.weight)
+    x = torch.randn(3, 8)
+    torch.testing.assert_close(masked(x), linear(x))
+
+    back = pruned_linear_from_masked(masked)
+    assert prune.is_pruned(back)
+    assert torch.equal(back.weight_mask, linear.weight_mask)
+    torch.testing.assert_close(back.weight, linear.weight)
+    torch.testing.assert_close(back(x), linear(x))
+
+
+def test_bias_masks_travel_too():
+    linear = nn.Linear(4, 3)
+    prune.custom_from_mask(linear, "bias", torch.tensor([1.0, 0.0, 1.0]))
+    masked = masked_linear_from_pruned(linear)
+    assert masked.masked_parameter_names == ["weight", "bias"]
+    x = torch.randn(2, 4)
+    torch.testing.assert_close(masked(x), linear(x))
+    back = pruned_linear_from_masked(masked)
+    assert torch.equal(back.bias_mask, torch.tensor([1.0, 0.0, 1.0]))
+
+
+def test_unpruned_linear_gets_an_all_ones_mask():
+    masked = masked_linear_from_pruned(nn.Linear(3, 2))
+    assert masked.get_mask().all()
+
+
+def test_whole_models_convert_in_place():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Sequential(nn.Linear(4, 2)))
+    prune.random_unstructured(model[0], "weight", amount=0.5)
+    prune.random_unstructured(model[2][0], "weight", amount=0.5)
+    x = torch.randn(5, 6)
+    expected = model(x)
+    import_prune_masks(model)
+    assert isinstance(model[0], MaskedLinear) and isinstance(model[2][0], MaskedLinear)
+    torch.testing.assert_close(model(x), expected)
+    export_prune_masks(model)
+    assert type(model[0]) is nn.Linear and prune.is_pruned(model)
+    torch.testing.assert_close(model(x), expected)
+
+
+def test_single_layers_are_returned_converted():
+    layer = prune.random_unstructured(nn.Linear(3, 3), "weight", amount=0.3)
+    assert isinstance(import_prune_masks(layer), MaskedLinear)
+    assert isinstance(export_prune_masks(MaskedLinear(2, 2)), nn.Linear)
+
+
+@pytest.mark.parametrize(
+    ("function", "argument"),
+    [(masked_linear_from_pruned, nn.Conv2d(1, 1, 1)), (pruned_linear_from_masked, nn.Linear(2, 2))],
+)
+def test_wrong_layer_types(function, argument):
+    with pytest.raises(TypeError, match="must be"):
+        function(argument)
+
+
+def test_doctests():
+    assert doctest.testmod(models.prune_interop).failed == 0

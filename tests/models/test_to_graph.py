@@ -1,0 +1,241 @@
+"""Tests for models.to_graph: neuron graphs of models and rebuilding models from them."""
+
+import doctest
+
+import networkx as nx
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+from torch.nn.utils import prune
+
+import models.to_graph
+from models.dag import GraphStructureError, layered_dag
+from models.dag_network import MaskedDAGNetwork
+from models.feedforward import MaskedFeedForward
+from models.masked_linear import MaskedLinear
+from models.to_graph import list_graph_extractors, model_from_graph, model_to_graph
+
+
+def _adjacency(graph, sources, targets):
+    """Dense (targets, sources) matrix of edge weights read from the graph."""
+    matrix = torch.zeros(len(targets), len(sources))
+    for r, v in enumerate(targets):
+        for c, u in enumerate(sources):
+            if graph.has_edge(u, v):
+                matrix[r, c] = graph.edges[u, v]["weight"]
+    return matrix
+
+
+def _by_layer(graph):
+    layers = {}
+    for v, data in graph.nodes(data=True):
+        layers.setdefault(data["layer"], []).append(v)
+    return [sorted(layers[k]) for k in sorted(layers)]
+
+
+def test_feedforward_graph_holds_the_effective_weights():
+    torch.manual_seed(0)
+    model = MaskedFeedForward(5, [4, 3], 2)
+    model.set_masks([torch.rand(4, 5) > 0.5, torch.rand(3, 4) > 0.5, torch.rand(2, 3) > 0.5])
+    graph = model_to_graph(model)
+    layers = _by_layer(graph)
+    assert [len(layer) for layer in layers] == [5, 4, 3, 2]
+    assert {graph.nodes[v]["role"] for v in layers[0]} == {"input"}
+    assert {graph.nodes[v]["role"] for v in layers[1] + layers[2]} == {"hidden"}
+    assert {graph.nodes[v]["role"] for v in layers[3]} == {"output"}
+    for index, layer in enumerate(model.layers):
+        expected = layer.effective_weight().detach()
+        torch.testing.assert_close(_adjacency(graph, layers[index], layers[index + 1]), expected)
+        assert [graph.nodes[v]["bias"] for v in layers[index + 1]] == pytest.approx(
+            layer.bias.tolist()
+        )
+    assert graph.number_of_edges() == sum(int(m.sum()) for m in model.masks())
+    assert all(isinstance(w, float) for _, _, w in graph.edges(data="weight"))
+
+
+def test_dag_network_graph_has_the_dag_the_inputs_and_the_outputs():
+    graph = nx.newman_watts_strogatz_graph(12, 4, 0.4, seed=5)
+    layered = layered_dag(graph)
+    model = MaskedDAGNetwork(graph, 3, 2)
+    neurons = model_to_graph(model)
+    hidden = {v: d["vertex"] for v, d in neurons.nodes(data=True) if d["role"] == "hidden"}
+    inputs = [v for v, d in neurons.nodes(data=True) if d["role"] == "input"]
+    outputs = [v for v, d in neurons.nodes(data=True) if d["role"] == "output"]
+    hidden_edges = {(hidden[u], hidden[v]) for u, v in neurons.edges if u in hidden and v in hidden}
+    assert hidden_edges == set(layered.dag.edges)
+    fed = {hidden[v] for u, v in neurons.edges if u in inputs}
+    feeding = {hidden[u] for u, v in neurons.edges if v in outputs}
+    assert fed == set(layered.sources) and feeding == set(layered.sinks)
+    assert neurons.number_of_edges() == len(hidden_edges) + 3 * len(fed) + 2 * len(feeding)
+    for neuron, vertex in hidden.items():
+        assert neurons.nodes[neuron]["layer"] == layered.layer_of[vertex] + 1
+    assert {neurons.nodes[v]["layer"] for v in outputs} == {len(layered.layers) + 1}
+
+
+def test_sequential_of_linears_matches_the_feedforward_graph():
+    torch.manual_seed(0)
+    model = MaskedFeedForward(4, [3], 2)
+    model.set_masks([torch.rand(3, 4) > 0.4, torch.rand(2, 3) > 0.4])
+    sequential = nn.Sequential(
+        nn.Flatten(), model.layers[0].to_linear(), nn.ReLU(), nn.Dropout(), model.layers[1]
+    )
+    a, b = model_to_graph(model), model_to_graph(sequential)
+    assert dict(a.nodes(data=True)) == dict(b.nodes(data=True))
+    assert nx.utils.edges_equal(a.edges(data=True), b.edges(data=True))
+    assert b.graph["architecture"] == "sequential" and b.graph["activation"] == "relu"
+
+
+def test_pruned_linear_contributes_only_unpruned_edges():
+    linear = prune.random_unstructured(nn.Linear(6, 4), "weight", amount=0.5)
+    graph = model_to_graph(nn.Sequential(linear))
+    assert graph.number_of_edges() == int((linear.weight != 0).sum())
+
+
+def test_convolution_gives_a_channel_graph_with_kernel_norms():
+    torch.manual_seed(0)
+    conv = nn.Conv2d(3, 4, 3)
+    with torch.no_grad():
+        conv.weight[1, 2] = 0  # kernel from channel 2 to channel 1 removed
+    linear = nn.Linear(4 * 5 * 5, 2)
+    graph = model_to_graph(nn.Sequential(conv, nn.ReLU(), nn.Flatten(), linear))
+    assert graph.graph["granularity"] == "channel"
+    inputs, channels, outputs = _by_layer(graph)
+    expected = conv.weight.detach().flatten(2).norm(dim=2)
+    torch.testing.assert_close(_adjacency(graph, inputs, channels), expected)
+    assert not graph.has_edge(inputs[2], channels[1])
+    # the linear layer's 100 inputs are 4 channels x 25 positions, grouped per channel
+    grouped = linear.weight.detach().reshape(2, 4, 25).norm(dim=2)
+    torch.testing.assert_close(_adjacency(graph, channels, outputs), grouped)
+    assert graph.number_of_edges() == 11 + 4 * 2
+
+
+def test_grouped_convolution_only_connects_within_groups():
+    graph = model_to_graph(nn.Conv2d(4, 6, 1, groups=2))
+    inputs, outputs = _by_layer(graph)
+    for u, v in graph.edges:
+        assert inputs.index(u) // 2 == outputs.index(v) // 3
+    assert graph.number_of_edges() == 2 * 2 * 3
+
+
+def test_neuron_graph_protocol_is_used():
+    class Custom(nn.Module):
+        def neuron_graph(self):
+            return nx.DiGraph([(0, 1)], architecture="custom")
+
+    assert model_to_graph(Custom()).graph["architecture"] == "custom"
+
+    class Broken(nn.Module):
+        def neuron_graph(self):
+            return [(0, 1)]
+
+    with pytest.raises(TypeError, match="nx.DiGraph"):
+        model_to_graph(Broken())
+
+
+def test_unsupported_models_are_named():
+    with pytest.raises(TypeError, match="MaskedFeedForward") as info:
+        model_to_graph(nn.LSTM(3, 4))
+    assert "LSTM" in str(info.value)
+    assert "MaskedDAGNetwork" in list_graph_extractors()
+    with pytest.raises(TypeError, match="Embedding"):
+        model_to_graph(nn.Sequential(nn.Embedding(3, 4), nn.Linear(4, 2)))
+
+
+def _assert_round_trip(model, x):
+    graph = model_to_graph(model)
+    rebuilt = model_from_graph(graph)
+    assert type(rebuilt) is type(model)
+    assert nx.utils.graphs_equal(graph, model_to_graph(rebuilt))
+    for u, v in graph.edges:  # graphs_equal compares attribute dicts; check the values too
+        assert graph.edges[u, v] == model_to_graph(rebuilt).edges[u, v]
+    torch.testing.assert_close(rebuilt(x), model(x))
+
+
+@pytest.mark.parametrize("layer_norm", [False, True])
+def test_feedforward_round_trip(layer_norm):
+    torch.manual_seed(0)
+    model = MaskedFeedForward(5, [4, 3], 2, layer_norm=layer_norm, activation="tanh")
+    model.set_masks([torch.rand(4, 5) > 0.5, torch.rand(3, 4) > 0.5, torch.rand(2, 3) > 0.5])
+    if layer_norm:
+        with torch.no_grad():
+            model.norms[0].weight.uniform_(0.5, 2)
+    _assert_round_trip(model, torch.randn(3, 5))
+
+
+def test_dag_round_trip_after_pruning_whole_neurons():
+    torch.manual_seed(0)
+    model = MaskedDAGNetwork(nx.newman_watts_strogatz_graph(15, 4, 0.5, seed=0), 3, 2)
+    model.combine_mask("weight", torch.rand(model.weight.shape) > 0.4)
+    model.set_layer_mask(0, torch.zeros_like(model.layer_mask(0)))  # sources lose all inputs
+    _assert_round_trip(model, torch.randn(4, 3))
+
+
+@given(
+    st.integers(min_value=1, max_value=10).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(
+                st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(
+                    lambda e: e[0] != e[1]
+                ),
+                max_size=20,
+            ),
+            st.floats(0.0, 0.9),
+        )
+    )
+)
+@settings(max_examples=20, deadline=None)
+def test_random_dag_round_trip(spec):
+    n, edges, pruning = spec
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(edges)
+    torch.manual_seed(n)
+    model = MaskedDAGNetwork(graph, 2, 2)
+    model.combine_mask("weight", torch.rand(model.weight.shape) >= pruning)
+    _assert_round_trip(model, torch.randn(3, 2))
+
+
+def test_graph_without_architecture_is_inferred():
+    torch.manual_seed(0)
+    ff = model_to_graph(MaskedFeedForward(3, [2], 1))
+    ff.graph.clear()
+    assert isinstance(model_from_graph(ff), MaskedFeedForward)
+    dag = model_to_graph(MaskedDAGNetwork(nx.DiGraph([(0, 1), (1, 2), (0, 2)]), 2, 1))
+    dag.graph.clear()
+    assert isinstance(model_from_graph(dag), MaskedDAGNetwork)
+
+
+def test_sequential_graph_rebuilds_a_feedforward_net():
+    torch.manual_seed(0)
+    sequential = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), MaskedLinear(3, 2))
+    rebuilt = model_from_graph(model_to_graph(sequential))
+    x = torch.randn(5, 4)
+    torch.testing.assert_close(rebuilt(x), sequential(x))
+
+
+def test_bad_graphs_are_rejected_with_reasons():
+    good = model_to_graph(MaskedFeedForward(3, [2], 1))
+    missing = good.copy()
+    del missing.nodes[0]["layer"]
+    with pytest.raises(GraphStructureError, match="'layer'"):
+        model_from_graph(missing)
+    skipping = good.copy()
+    skipping.add_edge(0, 5, weight=1.0)  # input -> output in a feed-forward graph
+    with pytest.raises(GraphStructureError, match="skips layers"):
+        model_from_graph(skipping)
+    backwards = good.copy()
+    backwards.add_edge(4, 0, weight=1.0)
+    with pytest.raises(GraphStructureError, match="later layer"):
+        model_from_graph(backwards)
+    channels = model_to_graph(nn.Conv2d(2, 2, 3))
+    with pytest.raises(GraphStructureError, match="channel"):
+        model_from_graph(channels)
+    with pytest.raises(TypeError, match="DiGraph"):
+        model_from_graph(nx.Graph())
+
+
+def test_doctests():
+    assert doctest.testmod(models.to_graph).failed == 0

@@ -1,0 +1,149 @@
+"""Tests for models.wavefront: the sweep's hand-written backward pass and its plan."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from models.recurrent_cells import gate_stacked_mask, get_cell, list_cells
+from models.wavefront import WavefrontPlan, wavefront_states
+
+# Neurons 0, 1 (layer 0), 2 (layer 1), 3, 4 (layer 2), 5 (layer 3); skip edges 0->3, 1->5.
+LAYER = torch.tensor([0, 0, 1, 2, 2, 3])
+EDGES = [(0, 2), (1, 2), (2, 3), (2, 4), (0, 3), (1, 5), (4, 5)]
+INPUTS = 2
+
+
+def make_plan(cell: str) -> WavefrontPlan:
+    n = LAYER.numel()
+    ih = torch.zeros(n, INPUTS + n, dtype=torch.bool)
+    ih[LAYER == 0, :INPUTS] = True
+    for u, v in EDGES:
+        ih[v, INPUTS + u] = True
+    hh = LAYER[:, None] == LAYER[None, :]
+    return WavefrontPlan.build(
+        cell, LAYER, gate_stacked_mask(ih, cell), gate_stacked_mask(hh, cell), num_inputs=INPUTS
+    )
+
+
+def make_inputs(cell: str, seed: int = 0):
+    gen = torch.Generator().manual_seed(seed)
+    n, gates = LAYER.numel(), get_cell(cell).gates
+
+    def rand(*shape):
+        return (torch.rand(*shape, generator=gen, dtype=torch.double) - 0.5).requires_grad_()
+
+    x = rand(3, 4, INPUTS)
+    return x, rand(gates * n, INPUTS + n), rand(gates * n, n), rand(gates * n), rand(gates * n)
+
+
+@pytest.mark.parametrize("cell", list_cells())
+def test_backward_matches_numerical_gradients(cell):
+    plan = make_plan(cell)
+    x, w_ih, w_hh, b_ih, b_hh = make_inputs(cell)
+    steps = x.shape[1] + int(LAYER.max())
+
+    def all_states(*args):
+        return wavefront_states(plan, *args, steps=steps)
+
+    assert torch.autograd.gradcheck(all_states, (x, w_ih, w_hh, b_ih, b_hh), fast_mode=True)
+
+    read_steps = torch.tensor([[3, 5], [1, 4], [0, 6]])
+
+    def read(*args):
+        return wavefront_states(
+            plan, *args, steps=steps, read_steps=read_steps, read_neurons=torch.tensor([3, 5])
+        )
+
+    assert torch.autograd.gradcheck(read, (x, w_ih, w_hh, b_ih, b_hh), fast_mode=True)
+
+
+@pytest.mark.parametrize("cell", ["gru", "tanh"])
+def test_sparse_and_dense_products_agree(cell):
+    plan = make_plan(cell)
+    other = dataclasses.replace(plan, sparse=not plan.sparse)
+    results = []
+    for p in (plan, other):
+        args = make_inputs(cell, seed=1)
+        out = wavefront_states(p, *args, steps=7)
+        out.pow(2).sum().backward()
+        results.append((out.detach(), [a.grad for a in args]))
+    assert torch.allclose(results[0][0], results[1][0])
+    for g0, g1 in zip(results[0][1], results[1][1], strict=True):
+        assert torch.allclose(g0, g1)
+
+
+def test_overlapping_sweeps_and_repeated_backward_share_no_buffers():
+    plan = make_plan("lstm")
+    first, second = make_inputs("lstm", seed=2), make_inputs("lstm", seed=3)
+    expected = []
+    for args in (first, second):
+        out = wavefront_states(plan, *args, steps=7)
+        expected.append(torch.autograd.grad(out.sum(), args))
+    # Two graphs alive at once, then backward twice through the first.
+    out1 = wavefront_states(plan, *first, steps=7)
+    out2 = wavefront_states(plan, *second, steps=7)
+    grads1 = torch.autograd.grad(out1.sum(), first, retain_graph=True)
+    grads2 = torch.autograd.grad(out2.sum(), second)
+    again = torch.autograd.grad(out1.sum(), first)
+    for got, want in ((grads1, expected[0]), (grads2, expected[1]), (again, expected[0])):
+        for g, w in zip(got, want, strict=True):
+            assert torch.allclose(g, w)
+
+
+def test_states_start_at_zero_before_each_layer_begins():
+    plan = make_plan("tanh")
+    x, w_ih, w_hh, b_ih, b_hh = make_inputs("tanh")
+    states = wavefront_states(plan, x, w_ih, w_hh, b_ih, b_hh, steps=7)  # (batch, S, N)
+    for v, layer in enumerate(LAYER.tolist()):
+        assert torch.all(states[:, :layer, v] == 0)
+        assert torch.all(states[:, layer, v] != 0)
+
+
+def test_plan_columns_pair_sources_with_delays():
+    plan = make_plan("tanh")
+    pairs = set(zip(plan.sources.tolist(), plan.delays.tolist(), strict=True))
+    feed_forward = {(u, int(LAYER[v] - LAYER[u])) for u, v in EDGES}
+    recurrent = {(u, 1) for u in range(LAYER.numel())}
+    assert pairs == feed_forward | recurrent
+    assert plan.pad == 3 and plan.width == LAYER.numel()  # largest delay: 1 -> 5
+    assert make_plan("gru").width == 4 * LAYER.numel()
+
+
+def test_plan_rejects_connections_against_the_layer_order():
+    n = LAYER.numel()
+    ih = torch.zeros(n, INPUTS + n, dtype=torch.bool)
+    hh = torch.zeros(n, n, dtype=torch.bool)
+    backwards = ih.clone()
+    backwards[2, INPUTS + 3] = True  # layer 2 -> layer 1
+    with pytest.raises(ValueError, match="later layer"):
+        WavefrontPlan.build("tanh", LAYER, backwards, hh, num_inputs=INPUTS)
+    across = hh.clone()
+    across[2, 0] = True
+    with pytest.raises(ValueError, match="within its layer"):
+        WavefrontPlan.build("tanh", LAYER, ih, across, num_inputs=INPUTS)
+    deep_input = ih.clone()
+    deep_input[5, 0] = True
+    with pytest.raises(ValueError, match="layer-0"):
+        WavefrontPlan.build("tanh", LAYER, deep_input, hh, num_inputs=INPUTS)
+    with pytest.raises(ValueError, match=r"'cell'.*\['gru'"):
+        WavefrontPlan.build("elman", LAYER, ih, hh, num_inputs=INPUTS)
+
+
+def test_empty_connection_set_runs_on_biases_alone():
+    n = LAYER.numel()
+    plan = WavefrontPlan.build(
+        "tanh",
+        LAYER,
+        torch.zeros(n, INPUTS + n, dtype=torch.bool),
+        torch.zeros(n, n, dtype=torch.bool),
+        num_inputs=INPUTS,
+    )
+    x, w_ih, w_hh, b_ih, b_hh = make_inputs("tanh")
+    states = wavefront_states(plan, x, w_ih, w_hh, b_ih, b_hh, steps=7)
+    expected = torch.tanh(b_ih + b_hh).detach()
+    assert torch.allclose(states[:, -1], expected.expand(3, n))
+    states.sum().backward()
+    assert torch.count_nonzero(w_ih.grad) == 0 and torch.count_nonzero(b_ih.grad) == n
