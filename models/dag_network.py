@@ -50,8 +50,8 @@ from models.dag import (
     layered_dag,
     vertex_sort_key,
 )
-from models.masked_linear import MaskedLinear, float_mask
-from models.masking import MaskedModule, check_mask
+from models.masked_linear import MaskedLinear
+from models.masking import MaskedModule, check_mask, float_mask
 from models.state_dict import CheckedStateDictMixin
 
 __all__ = ["LayerPlan", "MaskedDAGNetwork"]

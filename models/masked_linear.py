@@ -28,10 +28,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.masking import MaskedModule
+from models.masking import MaskedModule, float_mask
 from models.state_dict import CheckedStateDictMixin
 
-__all__ = ["MaskedLinear", "float_mask"]
+__all__ = ["MaskedLinear", "float_mask"]  # float_mask re-exported from models.masking
 
 
 class MaskedLinear(CheckedStateDictMixin, MaskedModule):
@@ -152,30 +152,6 @@ class MaskedLinear(CheckedStateDictMixin, MaskedModule):
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}, mask_density={density:.3f}"
         )
-
-
-def float_mask(module: MaskedModule, name: str = "weight") -> torch.Tensor:
-    """The mask of parameter ``name`` as 0/1 in the parameter's dtype and device.
-
-    Cached on the module and rebuilt when the mask buffer is replaced or changed in place
-    (``set_mask``, ``load_state_dict``, ``.to()``), which the buffer's version counter
-    reveals. Treat the result as read-only.
-    """
-    mask = module.get_mask(name)
-    parameter = getattr(module, name)
-    cache = module.__dict__.setdefault("_float_mask_cache", {})
-    entry = cache.get(name)
-    if (
-        entry is None
-        or entry[0] is not mask
-        or entry[1] != mask._version
-        or entry[2].dtype != parameter.dtype
-        or entry[2].device != parameter.device
-    ):
-        # holding ``mask`` itself keeps its identity from being reused by another tensor
-        entry = (mask, mask._version, mask.to(dtype=parameter.dtype))
-        cache[name] = entry
-    return entry[2]
 
 
 def _check_size(value: int, name: str) -> None:

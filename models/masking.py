@@ -6,7 +6,9 @@ A masked parameter ``name`` of a module is the pair
 * ``module.<name>_mask``  — a boolean buffer of the same shape (saved in the state dict),
 
 following torch.nn.utils.prune's naming of ``weight_mask``. Forward passes use
-``parameter * mask`` (see :meth:`MaskedModule.masked`), so masked entries are exactly zero in
+``parameter * mask`` (see :meth:`MaskedModule.masked`; the mask is multiplied as a cached 0/1
+tensor of the parameter's dtype, :func:`float_mask`, since multiplying by a bool tensor costs
+many times more on a CPU), so masked entries are exactly zero in
 the forward pass and receive a zero gradient; setting a mask also zeroes the stored entries, so
 optimizers (Adam, SGD with momentum or weight decay) never move them away from zero.
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["MaskError", "MaskedModule", "check_mask"]
+__all__ = ["MaskError", "MaskedModule", "check_mask", "float_mask"]
 
 
 class MaskError(ValueError):
@@ -47,6 +49,30 @@ def check_mask(mask: torch.Tensor, parameter: torch.Tensor, *, where: str) -> to
             raise MaskError(f"The mask for {where} must only hold 0 and 1; got other values.")
         mask = mask != 0
     return mask.to(device=parameter.device)
+
+
+def float_mask(module: MaskedModule, name: str = "weight") -> torch.Tensor:
+    """The mask of parameter ``name`` as 0/1 in the parameter's dtype and device.
+
+    Cached on the module and rebuilt when the mask buffer is replaced or changed in place
+    (``set_mask``, ``load_state_dict``, ``.to()``), which the buffer's version counter
+    reveals. Treat the result as read-only.
+    """
+    mask = module.get_mask(name)
+    parameter = getattr(module, name)
+    cache = module.__dict__.setdefault("_float_mask_cache", {})
+    entry = cache.get(name)
+    if (
+        entry is None
+        or entry[0] is not mask
+        or entry[1] != mask._version
+        or entry[2].dtype != parameter.dtype
+        or entry[2].device != parameter.device
+    ):
+        # holding ``mask`` itself keeps its identity from being reused by another tensor
+        entry = (mask, mask._version, mask.to(dtype=parameter.dtype))
+        cache[name] = entry
+    return entry[2]
 
 
 def _is_integer(tensor: torch.Tensor) -> bool:
@@ -97,7 +123,7 @@ class MaskedModule(nn.Module):
 
     def masked(self, name: str = "weight") -> torch.Tensor:
         """``parameter * mask``: what the forward pass uses."""
-        return getattr(self, name) * getattr(self, f"{name}_mask")
+        return getattr(self, name) * float_mask(self, name)
 
     @torch.no_grad()
     def apply_masks(self) -> None:
