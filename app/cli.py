@@ -189,11 +189,8 @@ def correlate(
 ) -> None:
     """Pearson r and Spearman rho of every feature with TARGET (with BH-adjusted p-values)."""
     from analytics.correlation import correlation_table
-    from analytics.meta_dataset import load_meta_dataset
 
-    meta = load_meta_dataset(db, study=study)
-    meta.require_target(target)
-    meta.require_group(by)
+    meta = _meta_for(db, study=study, target=target, by=by)
     table = correlation_table(meta.frame, target=target, features=meta.features_for(target), by=by)
     if method is not None:
         keep = ("pearson_r", "pearson_p", "pearson_p_adj")
@@ -219,12 +216,9 @@ def regress(
     db: DbOption = None,
 ) -> None:
     """R² of structural performance regressors: repeated K-fold and the paper's 90/10 split."""
-    from analytics.meta_dataset import load_meta_dataset
     from analytics.regressors import evaluate_regressors
 
-    meta = load_meta_dataset(db, study=study)
-    meta.require_target(target)
-    meta.require_group(by)
+    meta = _meta_for(db, study=study, target=target, by=by)
     result = evaluate_regressors(
         meta.frame, target=target, features=meta.features_for(target), by=by,
         regressors=regressor, n_splits=folds, n_repeats=repeats, seed=seed,
@@ -286,6 +280,16 @@ def dashboard(
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     raise typer.Exit(subprocess.call(command, env=env))
+
+
+def _meta_for(db, *, study: str | None, target: str, by: str | None):
+    """The meta-dataset, checked to have ``target`` and ``by`` (errors name the valid ones)."""
+    from analytics.meta_dataset import load_meta_dataset
+
+    meta = load_meta_dataset(db, study=study)
+    meta.require_target(target)
+    meta.require_group(by)
+    return meta
 
 
 def _split(text: str | None) -> list[str] | None:
