@@ -53,7 +53,9 @@ Performance
 Each graph is relabelled once to integer arrays; igraph builds graphs from them directly. One
 distance matrix (``igraph.Graph.distances``, block by block into numpy) gives eccentricity,
 diameter, average path length and closeness; one edge-betweenness pass gives both betweenness
-features. :func:`bulk_features` spreads graphs over a process pool (``n_jobs``).
+features. Everything after that is computed for many graphs at once (a batch of flat arrays,
+see :mod:`analytics.features.batch`). :func:`bulk_features` spreads batches over a process
+pool (``n_jobs``) and splits a big graph by source vertex across the workers.
 
 Example
 -------

@@ -1,20 +1,22 @@
 """Feature extraction for one graph (:func:`graph_features`) and for many (:func:`bulk_features`).
 
 Bulk extraction spreads the work over a process pool. Small graphs go in chunks of similar
-cost, so per-task overhead is amortised; a big graph is split by source vertex
-(:func:`~analytics.features.paths.shortest_paths`) so it keeps every worker busy. No networkx
-object is ever pickled: where workers are forked they read the input graphs from the memory
-they inherit and convert them to :class:`~analytics.features.graphs.CompactGraph` themselves
-(using both cores for that too); otherwise graphs are converted here and only their integer
-arrays travel.
+cost, each computed as one batch, so per-task and per-graph overheads are amortised; a big
+graph is split by source vertex (:func:`~analytics.features.paths.shortest_paths`) so it keeps
+every worker busy. No networkx object is ever pickled: where workers are forked they read the
+input graphs from the memory they inherit and convert them to
+:class:`~analytics.features.graphs.CompactGraph` themselves (so both cores share that work
+too; the garbage collector is frozen meanwhile so the workers do not copy the pages they
+inherit); otherwise graphs are converted here and only their integer arrays travel.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from itertools import pairwise
@@ -25,15 +27,18 @@ import networkx as nx
 import numpy as np
 import polars as pl
 
+from analytics.features.batch import graph_batch
 from analytics.features.graphs import CompactGraph, check_orientation, compact_graph
 from analytics.features.groups import FEATURE_NAMES
 from analytics.features.paths import ShortestPaths, merge_shortest_paths, shortest_paths
 from analytics.features.registry import get_feature_group, list_feature_groups
 
-__all__ = ["bulk_features", "feature_row", "graph_features"]
+__all__ = ["bulk_features", "feature_rows", "graph_features"]
 
 # Work is estimated as n * (n + m): one BFS per vertex, and Brandes' pass costs the same.
+# (1e6 units take about 0.1 s on one core.)
 _SPLIT_COST = 2_000_000  # graphs above this are split by source vertex across the workers
+_MIN_POOL_COST = 1_000_000  # less work than this is done in-process: a pool costs ~25 ms
 _MIN_CHUNK_COST = 200_000  # smaller chunks than this do not pay for their trip to a worker
 _CHUNKS_PER_WORKER = 4  # more chunks than workers evens out the load
 
@@ -73,7 +78,7 @@ def graph_features(graph: Any, *, orientation: str = "smaller_to_larger") -> dic
     compact = compact_graph(
         graph, orientation=orientation, where="The 'graph' parameter of graph_features"
     )
-    return dict(zip(FEATURE_NAMES, feature_row(compact).tolist(), strict=True))
+    return dict(zip(FEATURE_NAMES, feature_rows([compact])[0].tolist(), strict=True))
 
 
 def bulk_features(
@@ -96,7 +101,8 @@ def bulk_features(
         As for :func:`graph_features`.
     n_jobs:
         Worker processes; ``1`` computes in this process, ``-1`` uses every core. Workers are
-        forked where the platform allows it, so they start in milliseconds.
+        forked where the platform allows it, so they start in milliseconds; still, a job of
+        less than about 0.1 s of work is done in this process, where it is quicker.
     progress:
         Show a rich progress bar counting finished graphs.
 
@@ -130,19 +136,23 @@ def bulk_features(
     return pl.DataFrame([key_column, *features])
 
 
-def feature_row(graph: CompactGraph, paths: ShortestPaths | None = None) -> np.ndarray:
-    """All features of a compact graph as a float array in :data:`FEATURE_NAMES` order.
+def feature_rows(
+    graphs: Sequence[CompactGraph], paths: Sequence[ShortestPaths] | None = None
+) -> np.ndarray:
+    """Features of compact graphs, ``(len(graphs), len(FEATURE_NAMES))``, computed as one batch.
 
-    ``paths`` (shortest paths from every vertex) is computed when not given. The empty graph
-    has 0 vertices and 0 edges and NaN for every other feature.
+    ``paths`` (each graph's shortest paths from every vertex) are computed when not given. A
+    graph without vertices has 0 vertices and 0 edges and NaN for every other feature.
     """
-    if graph.n == 0:
-        row = np.full(len(FEATURE_NAMES), math.nan)
-        row[[FEATURE_NAMES.index("nodes"), FEATURE_NAMES.index("edges")]] = 0.0
-        return row
-    paths = shortest_paths(graph) if paths is None else paths
-    groups = [get_feature_group(name) for name in list_feature_groups()]
-    return np.array([v for group in groups for v in group.compute(graph, paths)], dtype=np.float64)
+    if not graphs:
+        return np.empty((0, len(FEATURE_NAMES)))
+    paths = [shortest_paths(g) for g in graphs] if paths is None else paths
+    batch = graph_batch(graphs, paths)
+    rows = np.hstack([get_feature_group(name).compute(batch) for name in list_feature_groups()])
+    empty = batch.n == 0
+    rows[empty] = math.nan
+    rows[np.ix_(empty, [FEATURE_NAMES.index("nodes"), FEATURE_NAMES.index("edges")])] = 0.0
+    return rows
 
 
 # A graph waiting for a worker: converted already, or the index of an input pair that a forked
@@ -167,25 +177,27 @@ def _feature_rows(
         for i, (key, graph) in enumerate(items)
     ]
     rows = np.empty((len(items), len(FEATURE_NAMES)))
+    cost = [_cost(items[i][1] if isinstance(p, int) else p) for i, p in enumerate(pending)]
     if workers > 1:
-        cost = [_cost(items[i][1] if isinstance(p, int) else p) for i, p in enumerate(pending)]
         big = [i for i, c in enumerate(cost) if c >= _SPLIT_COST]
         small = [i for i, c in enumerate(cost) if c < _SPLIT_COST]
         target = max(_MIN_CHUNK_COST, sum(cost[i] for i in small) / (workers * _CHUNKS_PER_WORKER))
         chunks = _chunk(small, cost, target)
-        if big or len(chunks) > 1:  # else a pool would only add its start-up time
+        if big or (len(chunks) > 1 and sum(cost) >= _MIN_POOL_COST):
             for i in big:  # converted here: its parts share one conversion
                 pending[i] = _resolve(pending[i], items, orientation)
             call = id(items)
             _INHERITED[call] = (items, orientation)
+            gc.freeze()  # forked workers' garbage collections then leave inherited pages alone
             try:
                 _run_pool(rows, pending, big, chunks, workers, call, advance)
             finally:
+                gc.unfreeze()
                 del _INHERITED[call]
             return rows
-    for i, graph in enumerate(pending):
-        rows[i] = feature_row(_resolve(graph, items, orientation))
-        advance(1)
+    for chunk in _chunk(list(range(len(items))), cost, _MIN_CHUNK_COST):
+        rows[chunk] = feature_rows([_resolve(pending[i], items, orientation) for i in chunk])
+        advance(len(chunk))
     return rows
 
 
@@ -220,7 +232,7 @@ def _run_pool(
             parts[where].append(done.result())
             if len(parts[where]) == workers:
                 merged = merge_shortest_paths(sorted(parts[where], key=lambda p: p.sources.start))
-                rows[where] = feature_row(pending[where], merged)
+                rows[where] = feature_rows([pending[where]], [merged])[0]
             advance(1 / workers)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -231,8 +243,7 @@ def _run_pool(
 def _chunk_rows(pending: list[_Pending], call: int) -> np.ndarray:
     """Worker task: feature rows of a chunk of graphs, ``(len(pending), features)``."""
     items, orientation = _INHERITED.get(call, ([], ""))
-    rows = [feature_row(_resolve(p, items, orientation)) for p in pending]
-    return np.array(rows).reshape(len(pending), len(FEATURE_NAMES))
+    return feature_rows([_resolve(p, items, orientation) for p in pending])
 
 
 def _resolve(pending: _Pending, items: list[tuple[Any, Any]], orientation: str) -> CompactGraph:

@@ -2,8 +2,8 @@
 
 Features come in groups because they share work — mean, variance and standard deviation of
 closeness come from one closeness vector — so the registry's unit is a group: a name, its
-column names and a pure function ``(CompactGraph, ShortestPaths) -> values``. Registration
-order is column order.
+column names and a pure function ``GraphBatch -> (graphs, columns) array`` computing them for
+a whole batch of graphs at once. Registration order is column order.
 
 Example
 -------
@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from analytics.features.graphs import CompactGraph
-from analytics.features.paths import ShortestPaths
+import numpy as np
+
+from analytics.features.batch import GraphBatch
 
 __all__ = [
     "FeatureGroup",
@@ -28,15 +29,16 @@ __all__ = [
     "register_feature_group",
 ]
 
-Compute = Callable[[CompactGraph, ShortestPaths], Sequence[float]]
+Compute = Callable[[GraphBatch], np.ndarray]
 
 
 @dataclass(frozen=True)
 class FeatureGroup:
     """A named group of feature columns and the pure function computing them.
 
-    ``compute`` is only called on graphs with at least one vertex; the empty graph's features
-    are fixed (see :mod:`analytics.features`). It returns one float per column, in order.
+    ``compute(batch)`` returns a float array of shape ``(batch.size, len(columns))``. Rows of
+    graphs without vertices are ignored: the empty graph's features are fixed (see
+    :mod:`analytics.features`).
     """
 
     name: str

@@ -282,7 +282,8 @@ def pool_calls(monkeypatch):
     return calls
 
 
-def test_bulk_with_a_pool_equals_bulk_in_process(pool_calls):
+def test_bulk_with_a_pool_equals_bulk_in_process(pool_calls, monkeypatch):
+    monkeypatch.setattr(extract, "_MIN_POOL_COST", 0)  # use the pool even for little work
     rng = random.Random(7)
     graphs = [(i, nx.barabasi_albert_graph(rng.randint(30, 60), 3, seed=i)) for i in range(60)]
     graphs += [(100 + i, g) for i, g in enumerate(CORPUS.values())]
@@ -292,6 +293,9 @@ def test_bulk_with_a_pool_equals_bulk_in_process(pool_calls):
     serial = bulk_features(graphs, n_jobs=1)
     pooled = bulk_features(graphs, n_jobs=2)
     assert pool_calls == [[]], "n_jobs=2 should have used a pool, n_jobs=1 not"
+    monkeypatch.setattr(extract, "_MIN_POOL_COST", 10**12)
+    assert bulk_features(graphs, n_jobs=2).equals(serial, null_equal=True)
+    assert len(pool_calls) == 1, "too little work for a pool"
     assert pooled["key"].to_list() == [key for key, _ in graphs]
     assert pooled.equals(serial, null_equal=True)
 

@@ -73,3 +73,16 @@ def test_a_custom_registered_orientation_is_applied_edge_by_edge(monkeypatch):
 def test_check_orientation_names_the_function_and_value(orientation):
     with pytest.raises(ValueError, match=f"'orientation' parameter of caller.*{orientation!r}"):
         check_orientation(orientation, "caller")
+
+
+def test_graph_views_read_like_their_copies():
+    graph = nx.gnp_random_graph(30, 0.15, seed=1, directed=True)
+    views = [
+        graph.subgraph(range(20)),
+        graph.reverse(copy=False),
+        nx.Graph(graph).subgraph([1, 2, 5, 8]),
+    ]
+    for view in views:
+        assert graph_features(view) == pytest.approx(
+            graph_features(view.copy()), nan_ok=True, rel=0, abs=0
+        )

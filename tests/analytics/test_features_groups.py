@@ -1,4 +1,4 @@
-"""Per-vertex feature values against networkx, and the fast layering against models.dag."""
+"""Per-vertex feature values against networkx, batch statistics, and the layering vs models.dag."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analytics.features.batch import GraphBatch, graph_batch, segment_max, segment_summary
 from analytics.features.graphs import compact_graph
 from analytics.features.groups import (
     closeness_centrality,
@@ -18,11 +19,15 @@ from analytics.features.groups import (
     degree_centrality,
     edge_betweenness,
     node_betweenness,
-    summary,
 )
 from analytics.features.paths import shortest_paths
 from models.dag import CyclicGraphError, layer_index, to_dag, vertex_sort_key
 from tests.analytics.nx_reference import simple_directed
+
+
+def _batch(graphs: list[nx.Graph], orientation: str = "smaller_to_larger") -> GraphBatch:
+    compacts = [compact_graph(g, orientation=orientation, where="test") for g in graphs]
+    return graph_batch(compacts, [shortest_paths(c) for c in compacts])
 
 
 def _by_vertex(graph: nx.Graph, values: np.ndarray) -> dict:
@@ -44,41 +49,55 @@ GRAPHS = {
 @pytest.mark.parametrize("name", sorted(GRAPHS))
 def test_vertex_and_edge_values_match_networkx(name):
     graph = GRAPHS[name]
-    compact = compact_graph(graph, orientation="smaller_to_larger", where="test")
-    paths = shortest_paths(compact)
+    others = [nx.path_graph(3), nx.empty_graph(0)]  # batch neighbours must not interfere
+    batch = _batch([*others, graph])
+    mine = batch.vertex_graph == len(others)
     expected = {
         degree_centrality: nx.degree_centrality(graph),
         closeness_centrality: nx.closeness_centrality(graph),
         node_betweenness: nx.betweenness_centrality(graph, normalized=True),
     }
     for function, reference in expected.items():
-        values = function(compact) if function is degree_centrality else function(compact, paths)
-        got = _by_vertex(graph, values)
+        got = _by_vertex(graph, function(batch)[mine])
         assert got == pytest.approx(reference, rel=1e-12, abs=1e-15), function.__name__
     vertices = sorted(graph, key=vertex_sort_key)
-    per_edge = dict(
-        zip(map(tuple, compact.edges.tolist()), edge_betweenness(compact, paths), strict=True)
-    )
+    edges = batch.edges[batch.edge_graph == len(others)] - batch.offsets[len(others)]
+    values = edge_betweenness(batch)[batch.edge_graph == len(others)]
+    per_edge = dict(zip(map(tuple, edges.tolist()), values, strict=True))
     reference = nx.edge_betweenness_centrality(graph, normalized=True)
     for (u, v), value in reference.items():
         key = tuple(sorted((vertices.index(u), vertices.index(v))))
         assert per_edge[key] == pytest.approx(value, rel=1e-12, abs=1e-15)
 
 
-@pytest.mark.parametrize(
-    "values",
-    [[0.5, 1.5, 4.0], [3.0, 3.0], list(np.random.default_rng(0).exponential(1e-4, 200))],
-)
-def test_summary_is_mean_and_sample_variance(values):
-    mean, variance, std = summary(np.array(values))
-    assert mean == pytest.approx(statistics.fmean(values), rel=1e-12)
-    assert variance == pytest.approx(statistics.variance(values), rel=1e-12, abs=1e-300)
-    assert std == pytest.approx(statistics.stdev(values), rel=1e-12, abs=1e-300)
+SAMPLES = [
+    [0.5, 1.5, 4.0],
+    [3.0, 3.0],
+    [],
+    [2.0],
+    list(np.random.default_rng(0).exponential(1e-4, 200)),
+]
 
 
-def test_summary_of_one_or_no_value_is_nan_where_undefined():
-    assert summary(np.array([])) == pytest.approx((math.nan,) * 3, nan_ok=True)
-    assert summary(np.array([2.0])) == pytest.approx((2.0, math.nan, math.nan), nan_ok=True)
+def test_segment_summary_is_mean_and_sample_variance_per_segment():
+    values = np.concatenate([np.array(v, dtype=np.float64) for v in SAMPLES])
+    counts = np.array([len(v) for v in SAMPLES])
+    result = segment_summary(values, np.repeat(np.arange(len(SAMPLES)), counts), counts)
+    for sample, (mean, variance, std) in zip(SAMPLES, result, strict=True):
+        if not sample:
+            assert np.isnan([mean, variance, std]).all()
+            continue
+        assert mean == pytest.approx(statistics.fmean(sample), rel=1e-12)
+        if len(sample) == 1:  # a sample variance of one value is undefined
+            assert math.isnan(variance) and math.isnan(std)
+            continue
+        assert variance == pytest.approx(statistics.variance(sample), rel=1e-12, abs=1e-300)
+        assert std == pytest.approx(statistics.stdev(sample), rel=1e-12, abs=1e-300)
+
+
+def test_segment_max_is_nan_for_empty_segments():
+    result = segment_max(np.array([1.0, 5.0, 2.0]), np.array([0, 0, 2]), 3)
+    np.testing.assert_array_equal(result, [5.0, np.nan, 2.0])
 
 
 @st.composite
@@ -92,17 +111,23 @@ def graphs(draw: st.DrawFn) -> nx.Graph:
     return graph
 
 
-@settings(max_examples=150, deadline=None)
-@given(graph=graphs(), orientation=st.sampled_from(["smaller_to_larger", "larger_to_smaller"]))
-def test_dag_layers_equal_models_dag_layer_index(graph, orientation):
-    layers = dag_layers(compact_graph(graph, orientation=orientation, where="test"))
-    try:
-        expected = layer_index(to_dag(simple_directed(graph), orientation=orientation))
-    except CyclicGraphError:
-        assert layers is None
-        return
-    assert layers is not None
-    assert dict(enumerate(layers)) == expected
+@settings(max_examples=100, deadline=None)
+@given(
+    graphs=st.lists(graphs(), min_size=1, max_size=4),
+    orientation=st.sampled_from(["smaller_to_larger", "larger_to_smaller"]),
+)
+def test_dag_layers_equal_models_dag_layer_index(graphs, orientation):
+    batch = _batch(graphs, orientation)
+    layer, cyclic = dag_layers(batch)
+    for index, graph in enumerate(graphs):
+        try:
+            expected = layer_index(to_dag(simple_directed(graph), orientation=orientation))
+        except CyclicGraphError:
+            assert cyclic[index]
+            continue
+        assert not cyclic[index]
+        mine = layer[batch.offsets[index] : batch.offsets[index + 1]]
+        assert dict(enumerate(mine.tolist())) == expected
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -111,7 +136,9 @@ def test_dag_layers_on_larger_random_dags(seed):
     shuffle = np.random.default_rng(seed).permutation(300).tolist()  # arcs now point both ways
     dag = nx.relabel_nodes(nx.DiGraph(arcs), dict(enumerate(shuffle)))
     dag.add_nodes_from(range(300))
-    compact = compact_graph(dag, orientation="smaller_to_larger", where="test")
-    assert (compact.arcs[:, 0] < compact.arcs[:, 1]).any()
-    assert (compact.arcs[:, 0] > compact.arcs[:, 1]).any()
-    assert dict(enumerate(dag_layers(compact))) == layer_index(dag)
+    batch = _batch([dag])
+    assert (batch.arcs[:, 0] < batch.arcs[:, 1]).any()
+    assert (batch.arcs[:, 0] > batch.arcs[:, 1]).any()
+    layer, cyclic = dag_layers(batch)
+    assert not cyclic[0]
+    assert dict(enumerate(layer.tolist())) == layer_index(dag)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import networkx as nx
+import numpy as np
 import pytest
 
 from analytics.features import FEATURE_NAMES, get_feature_group, graph_features, list_feature_groups
+from analytics.features.batch import GraphBatch, graph_batch
 from analytics.features.graphs import compact_graph
 from analytics.features.paths import shortest_paths
 from analytics.features.registry import feature_names, register_feature_group
@@ -34,16 +34,27 @@ def _awkward_graphs() -> dict[str, nx.Graph]:
 AWKWARD = _awkward_graphs()
 
 
+def _batch(graphs: list[nx.Graph]) -> GraphBatch:
+    compacts = [compact_graph(g, orientation="smaller_to_larger", where="test") for g in graphs]
+    return graph_batch(compacts, [shortest_paths(c) for c in compacts])
+
+
 @pytest.mark.parametrize("case", sorted(AWKWARD))
 @pytest.mark.parametrize("name", list_feature_groups())
 def test_every_group_matches_networkx_on_awkward_graphs(name, case):
     group, graph = get_feature_group(name), AWKWARD[case]
     assert_features_close(graph_features(graph), nx_features(graph), group.columns)
-    compact = compact_graph(graph, orientation="smaller_to_larger", where="test")
-    if compact.n:  # groups are only called on graphs with a vertex
-        values = group.compute(compact, shortest_paths(compact))
-        assert len(values) == len(group.columns)
-        assert all(isinstance(v, float) and not math.isinf(v) for v in values)
+    values = group.compute(_batch([graph]))
+    assert values.shape == (1, len(group.columns)) and values.dtype == np.float64
+
+
+@pytest.mark.parametrize("name", list_feature_groups())
+def test_every_group_gives_each_graph_of_a_batch_its_own_row(name):
+    group, graphs = get_feature_group(name), list(AWKWARD.values())
+    together = group.compute(_batch(graphs))
+    alone = np.vstack([group.compute(_batch([g])) for g in graphs])
+    nonempty = [g.number_of_nodes() > 0 for g in graphs]  # empty graphs' rows are ignored
+    np.testing.assert_array_equal(together[nonempty], alone[nonempty])
 
 
 def test_groups_partition_the_feature_columns_in_order():
