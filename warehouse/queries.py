@@ -168,7 +168,9 @@ def load_graph(db: Db = None, *, network_id: str) -> nx.DiGraph | nx.Graph:
             [network_id],
         ).fetchall()
         edges = con.execute(
-            "SELECT source, target, weight FROM edges WHERE network_id = ?", [network_id]
+            "SELECT source, target, weight, CAST(attributes AS VARCHAR) FROM edges"
+            " WHERE network_id = ?",
+            [network_id],
         ).fetchall()
     graph: nx.Graph = nx.DiGraph() if heads[0][0] else nx.Graph()
     labels = {}
@@ -179,9 +181,9 @@ def load_graph(db: Db = None, *, network_id: str) -> nx.DiGraph | nx.Graph:
         if layer is not None:
             data["layer"] = layer
         graph.add_node(key, **data)
-    for source, target, weight in edges:
-        if weight is None:
-            graph.add_edge(labels[source], labels[target])
-        else:
-            graph.add_edge(labels[source], labels[target], weight=weight)
+    for source, target, weight, attributes in edges:
+        data = json.loads(attributes) if attributes else {}
+        if weight is not None:
+            data["weight"] = weight
+        graph.add_edge(labels[source], labels[target], **data)
     return graph

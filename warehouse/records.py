@@ -130,6 +130,7 @@ TABLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "source": pl.Int32,
         "target": pl.Int32,
         "weight": pl.Float64,
+        "attributes": pl.String,
     },
     "metrics": {
         "network_id": pl.String,
@@ -205,6 +206,8 @@ def _append_record(columns: dict, study_id: str, network_id: str, record: Networ
             edges["source"].append(index[u])
             edges["target"].append(index[v])
             edges["weight"].append(_float_or_none(data.get("weight")))
+            extra = _extra(data)
+            edges["attributes"].append(_json(extra) if extra else None)
     metrics = columns["metrics"]
     for epoch, split, metric, value in record.metrics:
         metrics["network_id"].append(network_id)
@@ -256,11 +259,11 @@ def _content_hash(study_id: str, record: NetworkRecord) -> str:
         index = {v: i for i, v in enumerate(ordered)}
         digest.update(json.dumps([[str(v), graph.nodes[v].get("layer")] for v in ordered]).encode())
         edges = sorted(
-            (index[u], index[v], _float_or_none(d.get("weight")))
+            (index[u], index[v], _float_or_none(d.get("weight")), _json(_extra(d)))
             for u, v, d in graph.edges(data=True)
         )
         if not graph.is_directed():
-            edges = sorted((min(a, b), max(a, b), w) for a, b, w in edges)
+            edges = sorted((min(a, b), max(a, b), w, x) for a, b, w, x in edges)
         digest.update(json.dumps(edges).encode())
     return digest.hexdigest()[:20]
 
@@ -269,6 +272,11 @@ def _json(value: Any) -> str | None:
     if value is None:
         return None
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def _extra(edge_data: Mapping[str, Any]) -> dict[str, Any]:
+    """Edge attributes other than ``weight`` that JSON can hold."""
+    return {k: x for k, x in edge_data.items() if k != "weight" and _is_jsonable(x)}
 
 
 def _is_jsonable(value: Any) -> bool:

@@ -73,3 +73,19 @@ def test_a_plain_graph_cannot_be_rebuilt_as_a_model(tmp_path):
         load_model(db, network_id)
     with pytest.raises(KeyError, match="nope"):
         load_model(db, "nope")
+
+
+def test_recurrent_models_are_stored_as_their_neuron_graph(tmp_path):
+    from models.sequence_classifier import SequenceClassifier
+    from models.structured_rnn import StructuredRNN
+
+    db = tmp_path / "w.duckdb"
+    model = SequenceClassifier(StructuredRNN(nx.path_graph(4), "gru", 3), 8, 3, 2)
+    network_id = store_model(db, STUDY, "rnn", model)
+    stored = queries.load_graph(db, network_id=network_id)
+    expected = model_to_graph(model)
+    graph_attributes = dict(expected.graph)
+    expected.graph.clear()  # graph-level facts live in the network's attributes
+    assert nx.utils.graphs_equal(stored, expected)  # recurrent edges keep their flag
+    assert any(data.get("recurrent") for _, _, data in stored.edges(data=True))
+    assert queries.network_attributes(db, network_id=network_id)["graph"] == graph_attributes

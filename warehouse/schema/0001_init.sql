@@ -44,7 +44,8 @@ CREATE TABLE edges (
     network_id  VARCHAR NOT NULL,
     source      INTEGER NOT NULL,
     target      INTEGER NOT NULL,
-    weight      DOUBLE
+    weight      DOUBLE,
+    attributes  JSON                              -- other edge attributes (e.g. recurrent), if any
 );
 
 CREATE TABLE metrics (
