@@ -341,10 +341,11 @@ def demo(
     table = correlation_table(
         meta.frame, target="test_acc", features=meta.features_for("test_acc"), by="cell"
     )
+    paper_table = table.pivot(on="group", index="feature", values="pearson_r", sort_columns=True)
     _emit(
-        table.select("group", "feature", "n", "pearson_r", "pearson_p_adj", "spearman_rho"),
+        paper_table,
         OutputFormat.table,
-        title=f"Correlation with test accuracy — study {summary.study_id}",
+        title=f"Pearson r with test accuracy by cell type (paper's Table 1) — {summary.study_id}",
     )
     if dashboard_:
         console.print("Opening the dashboard (Ctrl-C to stop).")
