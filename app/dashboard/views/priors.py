@@ -64,14 +64,10 @@ args = {
     "target": _TARGET, "by": _BY, "regressors": tuple(chosen), "n_splits": int(n_splits),
     "n_repeats": int(n_repeats), "study": study,
 }  # fmt: skip
-if run:
-    if not chosen:
-        st.warning("Choose at least one regressor.")
-        st.stop()
-    st.session_state[_LAST_RUN] = args
-if st.session_state.get(_LAST_RUN) != args:
-    st.info("Choose regressors, then press **Run** (one model per cell type; results are cached).")
-    st.stop()
+widgets.require_run(
+    run, args, key=_LAST_RUN,
+    hint="Choose regressors, then press **Run** (one model per cell type; results are cached).",
+)  # fmt: skip
 
 scores = data.regressors(**args).scores.rename({"group": _BY})
 st.dataframe(

@@ -37,14 +37,10 @@ args = {
     "target": target, "by": by, "regressors": tuple(chosen), "n_splits": int(n_splits),
     "n_repeats": int(n_repeats), "study": widgets.current_study(),
 }  # fmt: skip
-if run:
-    if not chosen:
-        st.warning("Choose at least one regressor.")
-        st.stop()
-    st.session_state[_LAST_RUN] = args
-if st.session_state.get(_LAST_RUN) != args:
-    st.info("Choose a target and regressors, then press **Run** (results are cached).")
-    st.stop()
+widgets.require_run(
+    run, args, key=_LAST_RUN,
+    hint="Choose a target and regressors, then press **Run** (results are cached).",
+)  # fmt: skip
 
 result = data.regressors(**args)
 mean, std = pl.col("cv_r2_mean").round(3), pl.col("cv_r2_std").round(3)
