@@ -122,6 +122,8 @@ class StructuredRNN(MaskedModule):
         sinks = [first[v] + u for v in self.layered.sinks for u in range(units)]
         self.register_buffer("neuron_layer", layer, persistent=False)
         self.register_buffer("sink_neurons", torch.tensor(sinks), persistent=False)
+        # sweep step of a sink's time 0 (its layer): read once per forward
+        self.register_buffer("_sink_layer", layer[self.sink_neurons][None, :], persistent=False)
 
         # Per-neuron structure: inputs -> layer 0, DAG edges, dense within each layer.
         feeds = torch.zeros(n, self.input_size + n, dtype=torch.bool)
@@ -230,18 +232,17 @@ class StructuredRNN(MaskedModule):
             x, lengths, input_size=self.input_size, where="StructuredRNN.forward"
         ).to(x.device)
         longest = int(lengths.max())
-        sinks = self.sink_neurons
         return wavefront_states(
             self._current_plan(),
-            x[:, :longest],
+            x if longest == x.shape[1] else x[:, :longest],
             self.weight_ih,
             self.weight_hh,
             self.bias_ih,
             self.bias_hh,
             steps=longest + self.depth - 1,
             # neuron v's time t sits at sweep step t + layer(v)
-            read_steps=(lengths - 1)[:, None] + self.neuron_layer[sinks][None, :],
-            read_neurons=sinks,
+            read_steps=(lengths - 1).unsqueeze(1) + self._sink_layer,
+            read_neurons=self.sink_neurons,
         )
 
     def feature_neurons(self) -> list[int]:

@@ -14,8 +14,10 @@ steps. The *wavefront* schedule lets layer ``L`` process time ``t = s - L`` at s
 
 A sweep step gathers the delayed states it needs (one ``index_select``), multiplies them by
 the sparse matrix of all connections of all gates (one product) and applies the cell's gate
-equations. The whole sweep is one ``torch.autograd.Function`` with a hand-written backward
-pass (backpropagation through time in the same schedule) that computes the gradient of every
+equations; on small dense networks it skips the gather and multiplies the contiguous window
+of the last ``pad`` steps' states instead (per-op overhead dominates there). The whole
+sweep is one ``torch.autograd.Function`` with a hand-written backward pass
+(backpropagation through time in the same schedule) that computes the gradient of every
 connection with one sampled matrix product at the end. That is what lets a sparse structured
 RNN train an order of magnitude faster than stepping through layers and time in Python (see
 ``benchmarks/bench_structured_rnn.py``).
@@ -26,6 +28,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch.autograd.function import once_differentiable
@@ -38,6 +41,9 @@ __all__ = ["WavefrontPlan", "wavefront_states"]
 # (rows x columns) and at most this dense; below that a dense product is faster.
 _SPARSE_MIN_SIZE = 4096
 _SPARSE_MAX_DENSITY = 0.15
+# Dense plans multiply the whole window of the last ``pad`` steps' states (no gather, no
+# scatter per step) when that matrix is at most this large or at most twice the gathered one.
+_WINDOW_MAX_SIZE = 8192
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,6 +83,11 @@ class WavefrontPlan:
         ``(max layer, N)`` bool: neuron ``v`` has started (``layer(v) <= s``) at early step ``s``.
     sparse:
         Whether sweep steps use CSR products.
+    window, window_index:
+        Whether dense sweep steps read the contiguous window of the last ``pad`` steps'
+        states (``(pad * N, B)``, a view) instead of gathering the ``K`` columns (ignored
+        when ``sparse``), and the flat position of every connection in the ``(width, pad * N)``
+        matrix that multiplies the window.
     workspace:
         Work buffers kept between sweeps (fresh multi-megabyte buffers cost page faults).
     """
@@ -101,6 +112,8 @@ class WavefrontPlan:
     input_mask: torch.Tensor
     valid: torch.Tensor
     sparse: bool
+    window: bool
+    window_index: torch.Tensor
     workspace: _Workspace = field(default_factory=lambda: _Workspace(), repr=False)
 
     @property
@@ -192,6 +205,8 @@ class WavefrontPlan:
         density = nnz / max(1, width * k)
         depth = int(layer.max()) if n else 0
         pad = max(1, int(delays.max()) if k else 1)
+        sparse = width * k >= _SPARSE_MIN_SIZE and density <= _SPARSE_MAX_DENSITY
+        window_size = width * pad * n
         return cls(
             cell=cell,
             num_neurons=n,
@@ -212,7 +227,9 @@ class WavefrontPlan:
             input_rows=in_rows,
             input_mask=ih_mask[in_rows, :num_inputs],
             valid=layer[None, :] <= torch.arange(depth)[:, None],
-            sparse=width * k >= _SPARSE_MIN_SIZE and density <= _SPARSE_MAX_DENSITY,
+            sparse=sparse,
+            window=window_size <= max(_WINDOW_MAX_SIZE, 2 * width * k),
+            window_index=row * (pad * n) + ((pad - delays) * n + sources)[column],
         )
 
 
@@ -255,26 +272,72 @@ def wavefront_states(
     entry ``[b, f]`` the state of ``read_neurons[f]`` at sweep step ``read_steps[b, f]``.
     """
     n, device = plan.num_neurons, x.device
-    rows = plan.input_rows.to(device)
-    weight_x = weight_ih[rows, : plan.num_inputs] * plan.input_mask.to(device)
-    # (rows, inputs) @ (time, inputs, batch) -> (time, rows, batch): feature-major layout
-    projection = weight_x @ x.permute(1, 2, 0)
-    values = torch.cat([weight_ih.reshape(-1), weight_hh.reshape(-1)])[
-        plan.parameter_index.to(device)
-    ]
+    read_index = None
+    if read_steps is not None:
+        batch = torch.arange(x.shape[0], device=device)[:, None]
+        # flat position in the ((pad + S) * N, batch) state buffer
+        read_index = ((plan.pad + read_steps) * n + read_neurons[None, :]) * x.shape[0] + batch
+    states = _Wavefront.apply(x, weight_ih, weight_hh, bias_ih, bias_hh, plan, steps, read_index)
+    return states if read_index is not None else states.permute(2, 0, 1)
+
+
+def _sweep_inputs(plan, x, weight_ih, weight_hh, bias_ih, bias_hh):
+    """What the sweep reads: input projection ``(input rows, batch, time)``, bias ``(width,)``
+    and connection values ``(connections,)``; plus the projection's two factors."""
+    n, device = plan.num_neurons, x.device
+    # (method calls, not Python indexing: this runs on every forward)
+    weight_x = weight_ih.index_select(0, plan.input_rows.to(device))[:, : plan.num_inputs]
+    weight_x = weight_x * plan.input_mask.to(device)
+    # (rows, inputs) @ (inputs, batch * time) -> (rows, batch, time): one plain product with a
+    # long output row (the fastest shape for few rows); the sweep reads a (time, rows, batch) view
+    batch, time = x.shape[:2]
+    x_flat = x.reshape(batch * time, plan.num_inputs)
+    projection = (weight_x @ x_flat.t()).view(-1, batch, time)
+    values = torch.cat([weight_ih.reshape(-1), weight_hh.reshape(-1)]).index_select(
+        0, plan.parameter_index.to(device)
+    )
     if bias_ih is None:
         bias = x.new_zeros(plan.width)
     elif plan.cell == "gru":
         bias = torch.cat([bias_ih[: 2 * n] + bias_hh[: 2 * n], bias_ih[2 * n :], bias_hh[2 * n :]])
     else:
         bias = bias_ih + bias_hh
-    read_index = None
-    if read_steps is not None:
-        batch = torch.arange(x.shape[0], device=device)[:, None]
-        # flat position in the ((pad + S) * N, batch) state buffer
-        read_index = ((plan.pad + read_steps) * n + read_neurons[None, :]) * x.shape[0] + batch
-    states = _Wavefront.apply(projection, bias, values, plan, steps, read_index)
-    return states if read_index is not None else states.permute(2, 0, 1)
+    return projection, bias, values, weight_x, x_flat
+
+
+def _parameter_gradients(plan, ctx, grad_projection, grad_bias, grad_values, weight_x, x_flat):
+    """Gradients of ``x``, ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` (the
+    backward pass of :func:`_sweep_inputs`); None for inputs that need none."""
+    x_shape, ih_shape, hh_shape, has_bias = ctx.inputs
+    needs = ctx.needs_input_grad
+    n, device = plan.num_neurons, grad_bias.device
+    rows = plan.input_rows.to(device)
+    grad_projection = grad_projection.reshape(rows.numel(), x_flat.shape[0])  # (rows, B * T)
+    grad_x = None
+    if needs[0]:
+        grad_x = (grad_projection.t() @ weight_x).view(x_shape)
+    grad_ih = grad_hh = None
+    if needs[1] or needs[2]:
+        ih_size = ih_shape[0] * ih_shape[1]
+        flat = grad_values.new_zeros(ih_size + hh_shape[0] * hh_shape[1])
+        flat.index_copy_(0, plan.parameter_index.to(device), grad_values)
+        grad_ih, grad_hh = flat[:ih_size].view(ih_shape), flat[ih_size:].view(hh_shape)
+        grad_x_weight = (grad_projection @ x_flat) * plan.input_mask.to(device)
+        grad_ih[:, : plan.num_inputs].index_copy_(0, rows, grad_x_weight)
+    grad_bias_ih = grad_bias_hh = None
+    if has_bias:
+        if plan.cell == "gru":
+            grad_bias_ih = grad_bias[: 3 * n]
+            grad_bias_hh = torch.cat([grad_bias[: 2 * n], grad_bias[3 * n :]])
+        else:
+            grad_bias_ih, grad_bias_hh = grad_bias, grad_bias.clone()
+    return (
+        grad_x,
+        grad_ih if needs[1] else None,
+        grad_hh if needs[2] else None,
+        grad_bias_ih if needs[3] else None,
+        grad_bias_hh if needs[4] else None,
+    )
 
 
 class _Workspace:
@@ -282,6 +345,8 @@ class _Workspace:
 
     def __init__(self) -> None:
         self._free: dict[str, torch.Tensor] = {}
+        self._constants: dict[tuple, torch.Tensor] = {}
+        self._views: dict[str, tuple[tuple[torch.Tensor, ...], Any]] = {}
 
     def take(self, name: str, shape: tuple[int, ...], like: torch.Tensor) -> torch.Tensor:
         """An uninitialised buffer of ``shape`` with ``like``'s dtype and device."""
@@ -298,6 +363,29 @@ class _Workspace:
     def give(self, **buffers: torch.Tensor | None) -> None:
         """Return buffers for later sweeps."""
         self._free.update((name, b) for name, b in buffers.items() if b is not None)
+
+    def views(self, name: str, buffers: tuple[torch.Tensor, ...], make: Callable[[], Any]) -> Any:
+        """``make()`` (views of ``buffers``), made again only when a buffer was replaced.
+
+        Per-step views of the work buffers cost about a microsecond each; a sweep uses
+        hundreds, and the buffers rarely change between sweeps.
+        """
+        entry = self._views.get(name)
+        if entry is None or not _same(entry[0], buffers):
+            entry = self._views[name] = (buffers, make())
+        return entry[1]
+
+    def constant(self, key: tuple, make: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """The tensor ``make()`` returned for ``key`` (made once; never written to)."""
+        value = self._constants.get(key)
+        if value is None:
+            value = self._constants[key] = make()
+        return value
+
+
+def _same(old: tuple[torch.Tensor, ...], new: tuple[torch.Tensor, ...]) -> bool:
+    """Whether two tuples hold the very same tensor objects."""
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
 
 
 class _Lease:
@@ -316,57 +404,89 @@ class _Wavefront(torch.autograd.Function):
     Layouts (feature-major, so gate blocks are contiguous rows): states
     ``((pad + S) * N, B)``; gathered columns ``(K, S, B)``; what the cell saves for the
     backward pass ``(S, saved rows, B)``; pre-activation gradients ``(width, S, B)``, so the
-    connection gradients are one sampled product at the end.
+    connection gradients are one sampled product at the end. A *window* plan reads step
+    ``s``'s columns straight from states rows ``s * N .. (s + pad) * N`` (the states of steps
+    ``s - pad .. s - 1``) and gathers the columns once, in the backward pass.
     """
 
     @staticmethod
-    def forward(ctx, projection, bias, values, plan, steps, read_index):
+    def forward(ctx, x, weight_ih, weight_hh, bias_ih, bias_hh, plan, steps, read_index):
         n, pad, width, k = plan.num_neurons, plan.pad, plan.width, plan.num_columns
-        time, _, batch = projection.shape
+        projection, bias, values, weight_x, x_flat = _sweep_inputs(
+            plan, x, weight_ih, weight_hh, bias_ih, bias_hh
+        )
+        _, batch, time = projection.shape
         device, dtype = projection.device, projection.dtype
         cell = _STEPS[plan.cell]
         workspace = plan.workspace
-        weight, _ = _matrices(plan, values)
-        bias = bias[:, None]
+        window = plan.window and not plan.sparse
+        matrices = _window_matrices(plan, values) if window else _matrices(plan, values)
+        weight = matrices[0]
+        bias = bias.unsqueeze(1)
         base = workspace.take("base", (time, width, batch), projection)  # (time, width, batch)
         base.copy_(bias.expand(time, width, batch))
-        base.index_add_(1, plan.input_rows.to(device), projection)
-        index = plan.sources.to(device) + (plan.pad - plan.delays.to(device)) * n
-        index = index[None, :] + torch.arange(steps, device=device)[:, None] * n  # (S, K)
-        valid = plan.valid.to(device=device, dtype=dtype)[:, :, None]
+        base.index_add_(1, plan.input_rows.to(device), projection.permute(2, 0, 1))
+        index = workspace.constant(
+            ("index", steps, device), lambda: _column_index(plan, steps, device)
+        )
+        valid = workspace.constant(
+            ("valid", device, dtype), lambda: plan.valid.to(device=device, dtype=dtype)[:, :, None]
+        )
         states = workspace.take("states", ((pad + steps) * n, batch), projection)
-        states[: pad * n] = 0
+        states.narrow(0, 0, pad * n).zero_()
         cells = None
         if cell.has_cell_state:
             cells = workspace.take("cells", ((1 + steps) * n, batch), projection)
-            cells[:n] = 0
-        inputs = workspace.take("inputs", (k, steps, batch), projection)
-        saved = workspace.take("saved", (steps, cell.saved_rows(n), batch), projection)
+            cells.narrow(0, 0, n).zero_()
+        saved_rows = cell.saved_rows(n)
+        saved = workspace.take("saved", (steps, saved_rows, batch), projection)
         # Per-step views, made once (slicing inside the loop costs more than the math).
-        h_slots = states.view(pad + steps, n, batch).unbind(0)[pad - 1 :]  # [s] = h(s - 1)
-        c_slots = cells.view(1 + steps, n, batch).unbind(0) if cells is not None else None
-        bases = base.unbind(0)
-        for s, (step_index, columns, step_saved) in enumerate(
-            zip(index.unbind(0), inputs.unbind(1), saved.unbind(0), strict=True)
-        ):
-            torch.index_select(states, 0, step_index, out=columns)
-            h = h_slots[s + 1]
-            c, c_prev = (c_slots[s + 1], c_slots[s]) if c_slots is not None else (None, None)
+        views = workspace.views
+        h_slots = views(  # [s] = h(s - 1)
+            "h", (states,), lambda: states.view(pad + steps, n, batch).unbind(0)[pad - 1 :]
+        )
+        c_slots = None
+        if cells is not None:
+            c_slots = views("c", (cells,), lambda: cells.view(1 + steps, n, batch).unbind(0))
+        bases = views("bases", (base,), lambda: base.unbind(0))
+        outs = views("outs", (saved,), lambda: saved.unbind(0)) if saved_rows else h_slots[1:]
+        inputs = None
+        if window:  # [s]: states of steps s - pad .. s - 1
+            columns = views("windows", (states,), lambda: _windows(states, steps, n, pad))
+        else:
+            inputs = workspace.take("inputs", (k, steps, batch), projection)
+            columns = views("columns", (inputs,), lambda: inputs.unbind(1))
+            step_index = views("step_index", (index,), lambda: index.unbind(0))
+        forward, addmm, index_select = cell.forward, torch.addmm, torch.index_select
+        step_bases = (*bases, *(bias,) * (steps - time))
+        valid_slots = views("valid", (valid,), lambda: valid.unbind(0))
+        early = len(valid_slots)
+        for s in range(steps):
+            if not window:
+                index_select(states, 0, step_index[s], out=columns[s])
             # pre-activations straight into the cell's buffer (saved rows, or h itself)
-            out = step_saved if cell.saved_rows(n) else h
-            torch.addmm(bases[s] if s < time else bias, weight, columns, out=out)
-            cell.forward(out, h_slots[s], c_prev, n, h, c)
-            if s < valid.shape[0]:
-                h.mul_(valid[s])
-                if c is not None:
-                    c.mul_(valid[s])
+            out = outs[s]
+            addmm(step_bases[s], weight, columns[s], out=out)
+            h = h_slots[s + 1]
+            if c_slots is None:
+                forward(out, h_slots[s], None, n, h, None)
+                if s < early:
+                    h.mul_(valid_slots[s])
+                continue
+            c = c_slots[s + 1]
+            forward(out, h_slots[s], c_slots[s], n, h, c)
+            if s < early:
+                h.mul_(valid_slots[s])
+                c.mul_(valid_slots[s])
         result = (
-            states.view(-1)[read_index]
+            torch.take(states, read_index)
             if read_index is not None
             else states[pad * n :].view(steps, n, batch).clone()
         )
-        if any(ctx.needs_input_grad[:3]):
-            ctx.plan, ctx.time = plan, time
+        if any(ctx.needs_input_grad[:5]):
+            ctx.inputs = (x.shape, weight_ih.shape, weight_hh.shape, bias_ih is not None)
+            ctx.projection_factors = (weight_x, x_flat)
+            ctx.plan, ctx.time, ctx.window, ctx.matrices = plan, time, window, matrices
             ctx.saved = (values, index, valid, read_index)
             ctx.lease = _Lease(workspace, states=states, cells=cells, inputs=inputs, saved=saved)
         else:
@@ -380,44 +500,105 @@ class _Wavefront(torch.autograd.Function):
         values, index, valid, read_index = ctx.saved
         buffers = ctx.lease.buffers
         states, cells, inputs, saved = (buffers[k] for k in ("states", "cells", "inputs", "saved"))
-        plan, time = ctx.plan, ctx.time
+        plan, time, window = ctx.plan, ctx.time, ctx.window
         n, pad, width, k = plan.num_neurons, plan.pad, plan.width, plan.num_columns
         steps, batch = saved.shape[0], saved.shape[2]
         cell = _STEPS[plan.cell]
         workspace = plan.workspace
-        _, weight_t = _matrices(plan, values)
+        weight_t = ctx.matrices[1]
         grad_h = workspace.take("grad_h", tuple(states.shape), states).zero_()
         if read_index is not None:
             grad_h.view(-1).index_put_((read_index,), grad_result, accumulate=True)
         else:
-            grad_h[pad * n :] = grad_result.reshape(steps * n, batch)
+            grad_h.narrow(0, pad * n, steps * n).copy_(grad_result.reshape(steps * n, batch))
         grad_pre = workspace.take("grad_pre", (width, steps, batch), states)
+        coefficients = workspace.take(
+            "coefficients", (steps, cell.coefficient_rows(n), batch), states
+        )
         grad_c = states.new_zeros(n, batch) if cells is not None else None
-        h_slots = states.view(pad + steps, n, batch).unbind(0)[pad - 1 :]
-        dh_slots = grad_h.view(pad + steps, n, batch).unbind(0)[pad - 1 :]
-        c_slots = cells.view(1 + steps, n, batch).unbind(0) if cells is not None else None
-        steps_data = zip(index.unbind(0), grad_pre.unbind(1), saved.unbind(0), strict=True)
-        for s, (step_index, grad_a, step_saved) in reversed(list(enumerate(steps_data))):
+        h_all = states.view(pad + steps, n, batch)
+        c_all = cells.view(1 + steps, n, batch) if cells is not None else None
+        cell.prepare(
+            h_all[pad:],
+            h_all[pad - 1 : pad - 1 + steps],
+            c_all[1:] if c_all is not None else None,
+            c_all[:-1] if c_all is not None else None,
+            saved,
+            coefficients,
+            n,
+        )
+        views = workspace.views
+        step_data = views(
+            "step_data",
+            (saved, grad_pre, coefficients),
+            lambda: cell.views(saved, grad_pre, coefficients, n),
+        )
+        dh_slots = views(
+            "dh", (grad_h,), lambda: grad_h.view(pad + steps, n, batch).unbind(0)[pad - 1 :]
+        )
+        grad_a_slots = views("grad_a", (grad_pre,), lambda: grad_pre.unbind(1))
+        if window:
+            grad_windows = views("grad_windows", (grad_h,), lambda: _windows(grad_h, steps, n, pad))
+        else:
+            step_index = views("step_index", (index,), lambda: index.unbind(0))
+        backward = cell.backward
+        valid_slots = views("valid", (valid,), lambda: valid.unbind(0))
+        early = len(valid_slots)
+        for s in range(steps - 1, -1, -1):
             dh = dh_slots[s + 1]
-            if s < valid.shape[0]:
-                dh = dh * valid[s]
-                grad_c = grad_c * valid[s] if grad_c is not None else None
-            c, c_prev = (c_slots[s + 1], c_slots[s]) if c_slots is not None else (None, None)
-            dh_prev, grad_c = cell.backward(
-                dh, grad_c, h_slots[s + 1], h_slots[s], c, c_prev, step_saved, grad_a, n
-            )
-            if dh_prev is not None:
-                dh_slots[s].add_(dh_prev)
-            if k:
-                grad_h.index_add_(0, step_index, weight_t @ grad_a)
+            if s < early:
+                dh.mul_(valid_slots[s])
+                grad_c = grad_c * valid_slots[s] if grad_c is not None else None
+            grad_c = backward(dh, grad_c, dh_slots[s], step_data[s])
+            if window:
+                if k:
+                    grad_windows[s].addmm_(weight_t, grad_a_slots[s])
+            elif k:
+                grad_h.index_add_(0, step_index[s], weight_t @ grad_a_slots[s])
+        if window:
+            inputs = workspace.take("inputs", (k, steps, batch), states)
+            by_column = workspace.constant(("by_column", steps, index.device), index.t().flatten)
+            torch.index_select(states, 0, by_column, out=inputs.view(k * steps, batch))
         grad_values = _connection_gradients(
             plan, grad_pre.view(width, -1), inputs.view(k, steps * batch)
         )
         grad_bias = grad_pre.sum((1, 2))
-        # (width, S, B) -> (time, input rows, B); advanced indexing copies
-        grad_projection = grad_pre[plan.input_rows.to(grad_pre.device), :time].transpose(0, 1)
-        workspace.give(grad_h=grad_h, grad_pre=grad_pre)
-        return grad_projection, grad_bias, grad_values, None, None, None
+        # (width, S, B) -> (input rows, B, time); advanced indexing copies
+        grad_projection = grad_pre.index_select(0, plan.input_rows.to(grad_pre.device))
+        grad_projection = grad_projection[:, :time].transpose(1, 2)
+        workspace.give(grad_h=grad_h, grad_pre=grad_pre, coefficients=coefficients)
+        if window:
+            workspace.give(inputs=inputs)
+        return (
+            *_parameter_gradients(
+                plan, ctx, grad_projection, grad_bias, grad_values, *ctx.projection_factors
+            ),
+            None,
+            None,
+            None,
+        )
+
+
+def _windows(buffer: torch.Tensor, steps: int, n: int, pad: int) -> tuple[torch.Tensor, ...]:
+    """Views ``buffer[s * N : (s + pad) * N]`` (s < steps) of a ``((pad + S) * N, B)`` buffer."""
+    batch = buffer.shape[1]
+    return buffer.as_strided((steps, pad * n, batch), (n * batch, batch, 1)).unbind(0)
+
+
+def _column_index(plan: WavefrontPlan, steps: int, device: torch.device) -> torch.Tensor:
+    """``(S, K)``: row of the states buffer that holds column ``k`` at sweep step ``s``."""
+    n = plan.num_neurons
+    index = plan.sources + (plan.pad - plan.delays) * n
+    return (index[None, :] + torch.arange(steps)[:, None] * n).to(device)
+
+
+def _window_matrices(plan: WavefrontPlan, values: torch.Tensor):
+    """The dense ``(width, pad * N)`` matrix that multiplies a window of states, and its
+    transpose."""
+    size = plan.width * plan.pad * plan.num_neurons
+    weight = values.new_zeros(size).index_copy_(0, plan.window_index.to(values.device), values)
+    weight = weight.view(plan.width, -1)
+    return weight, weight.t()
 
 
 def _matrices(plan: WavefrontPlan, values: torch.Tensor):
@@ -465,16 +646,26 @@ def _crow(sorted_rows: torch.Tensor, num_rows: int) -> torch.Tensor:
 # columns = batch). ``forward(a, h_prev, c_prev, n, h, c)`` gets the pre-activations ``a`` of
 # one sweep step (written either into the cell's saved rows, or into ``h`` when the cell
 # saves nothing), turns them in place into what the backward pass needs and writes the new
-# state into ``h`` (and ``c``). ``backward(dh, dc, h, h_prev, c, c_prev, saved, grad_a, n)``
-# writes the gradient of the pre-activations into ``grad_a`` and returns the gradients that
-# flow directly to ``h_prev`` and ``c_prev``.
+# state into ``h`` (and ``c``).
+#
+# The backward pass first calls ``prepare(h, h_prev, c, c_prev, saved, coefficients, n)``
+# once, on all steps at once (``(S, rows, B)`` views): it writes every factor of the local
+# derivatives that does not depend on the incoming gradient into ``coefficients``
+# (``(S, coefficient rows, B)``), so the per-step work is a few products.
+# ``views(saved, grad_pre, coefficients, n)`` (``grad_pre`` is ``(width, S, B)``) lists the
+# per-step views ``backward`` needs (cached with the buffers). ``backward(dh, dc, dh_prev,
+# data)`` writes the gradient of step ``s``'s pre-activations into its ``grad_pre`` view, adds
+# what flows directly to ``h_prev`` into ``dh_prev`` and returns the gradient of ``c_prev``.
 
 
 @dataclass(frozen=True)
 class _CellMath:
     forward: Callable
+    prepare: Callable
+    views: Callable
     backward: Callable
     saved_rows: Callable[[int], int]  # rows saved per sweep step, given N
+    coefficient_rows: Callable[[int], int]  # rows of backward coefficients per step, given N
     has_cell_state: bool = False
 
 
@@ -482,18 +673,26 @@ def _tanh_forward(a, h_prev, c_prev, n, h, c):
     h.tanh_()  # a is h
 
 
-def _tanh_backward(dh, dc, h, h_prev, c, c_prev, saved, grad_a, n):
-    torch.mul(dh, torch.addcmul(_ONE, h, h, value=-1), out=grad_a)  # dh * (1 - h^2)
-    return None, None
+def _tanh_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
+    torch.addcmul(_ONE, h, h, value=-1, out=coefficients)  # 1 - h^2
+
+
+def _slope_views(saved, grad_pre, coefficients, n):
+    return list(zip(coefficients.unbind(0), grad_pre.unbind(1), strict=True))
 
 
 def _relu_forward(a, h_prev, c_prev, n, h, c):
     h.clamp_min_(0)  # a is h
 
 
-def _relu_backward(dh, dc, h, h_prev, c, c_prev, saved, grad_a, n):
-    torch.mul(dh, h > 0, out=grad_a)
-    return None, None
+def _relu_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
+    torch.sign(h, out=coefficients)  # h >= 0, so its sign is the slope (1 where h > 0)
+
+
+def _slope_backward(dh, dc, dh_prev, data):
+    slope, grad_a = data
+    torch.mul(dh, slope, out=grad_a)
+    return None
 
 
 def _gru_forward(a, h_prev, c_prev, n, h, c):
@@ -506,17 +705,46 @@ def _gru_forward(a, h_prev, c_prev, n, h, c):
     torch.lerp(candidate, h_prev, z, out=h)  # (1 - z) * candidate + z * h_prev
 
 
-def _gru_backward(dh, dc, h, h_prev, c, c_prev, saved, grad_a, n):
-    rz, candidate, recurrent = saved[: 2 * n], saved[2 * n : 3 * n], saved[3 * n :]
-    r, z = rz[:n], rz[n:]
-    dh_z = dh * z
+def _gru_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
+    # Gradients of the pre-activations, rows [r, z, candidate input, candidate recurrent]:
+    # z and candidate input: dh * coefficients [z rows, candidate rows]; r and candidate
+    # recurrent: d_candidate * coefficients [r rows, last rows].
+    steps, batch = saved.shape[0], saved.shape[2]
+    r, z, candidate, recurrent = saved.view(steps, 4, n, batch).unbind(1)
+    rz = saved[:, : 2 * n]
+    slope = torch.addcmul(rz, rz, rz, value=-1).view(steps, 2, n, batch)  # sigmoid slopes
+    coef = coefficients.view(steps, 4, n, batch)
+    torch.mul(recurrent, slope[:, 0], out=coef[:, 0])
+    torch.mul(h_prev - candidate, slope[:, 1], out=coef[:, 1])
     tanh_slope = torch.addcmul(_ONE, candidate, candidate, value=-1)  # 1 - candidate^2
-    d_candidate = torch.mul(dh - dh_z, tanh_slope, out=grad_a[2 * n : 3 * n])
-    torch.mul(d_candidate, r, out=grad_a[3 * n :])
-    slope = torch.addcmul(rz, rz, rz, value=-1)  # sigmoid derivatives of r and z
-    torch.mul(d_candidate * recurrent, slope[:n], out=grad_a[:n])
-    torch.mul(dh * (h_prev - candidate), slope[n:], out=grad_a[n : 2 * n])
-    return dh_z, None
+    torch.mul(torch.rsub(z, 1), tanh_slope, out=coef[:, 2])
+    coef[:, 3].copy_(r)
+
+
+def _gru_views(saved, grad_pre, coefficients, n):
+    steps, batch = saved.shape[0], saved.shape[2]
+    z = saved.view(steps, 4, n, batch)[:, 1]
+    coef = coefficients.view(steps, 4, n, batch)
+    grads = grad_pre.view(4, n, steps, batch)
+    return list(
+        zip(
+            z.unbind(0),
+            coef[:, 1:3].unbind(0),
+            coef[:, ::3].unbind(0),
+            grads[1:3].unbind(2),
+            grads[::3].unbind(2),
+            grads[2].unbind(1),
+            strict=True,
+        )
+    )
+
+
+def _gru_backward(dh, dc, dh_prev, data):
+    z, coef_dh, coef_candidate, grad_dh, grad_candidate, d_candidate = data
+    torch.mul(coef_dh, dh, out=grad_dh)  # z and candidate-input rows
+    torch.mul(coef_candidate, d_candidate, out=grad_candidate)  # r and candidate-recurrent
+    dh_prev.addcmul_(dh, z)
+    return None
 
 
 def _lstm_forward(a, h_prev, c_prev, n, h, c):
@@ -529,22 +757,64 @@ def _lstm_forward(a, h_prev, c_prev, n, h, c):
     torch.mul(o, torch.tanh(c), out=h)
 
 
-def _lstm_backward(dh, dc, h, h_prev, c, c_prev, saved, grad_a, n):
-    i, f, g, o = saved[:n], saved[n : 2 * n], saved[2 * n : 3 * n], saved[3 * n :]
+def _lstm_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
+    # coefficients [i, f, g rows: dc factors | o rows: dh factor | dc from dh factor]
+    steps, batch = saved.shape[0], saved.shape[2]
+    i, f, g, o = saved.view(steps, 4, n, batch).unbind(1)
+    slope = torch.addcmul(saved, saved, saved, value=-1).view(steps, 4, n, batch)
+    coef = coefficients.view(steps, 5, n, batch)
     tanh_c = torch.tanh(c)
-    dc = torch.addcmul(dc, dh * o, torch.addcmul(_ONE, tanh_c, tanh_c, value=-1))
-    slope = torch.addcmul(saved, saved, saved, value=-1)  # sigmoid derivatives (i, f, o rows)
-    torch.mul(dc * g, slope[:n], out=grad_a[:n])
-    torch.mul(dc * c_prev, slope[n : 2 * n], out=grad_a[n : 2 * n])
-    torch.mul(dc * i, torch.addcmul(_ONE, g, g, value=-1), out=grad_a[2 * n : 3 * n])
-    torch.mul(dh * tanh_c, slope[3 * n :], out=grad_a[3 * n :])
-    return None, dc * f
+    torch.mul(g, slope[:, 0], out=coef[:, 0])
+    torch.mul(c_prev, slope[:, 1], out=coef[:, 1])
+    torch.mul(i, torch.addcmul(_ONE, g, g, value=-1), out=coef[:, 2])
+    torch.mul(tanh_c, slope[:, 3], out=coef[:, 3])
+    torch.mul(o, torch.addcmul(_ONE, tanh_c, tanh_c, value=-1), out=coef[:, 4])
+
+
+def _lstm_views(saved, grad_pre, coefficients, n):
+    steps, batch = saved.shape[0], saved.shape[2]
+    f = saved.view(steps, 4, n, batch)[:, 1]
+    coef = coefficients.view(steps, 5, n, batch)
+    grads = grad_pre.view(4, n, steps, batch)
+    return list(
+        zip(
+            f.unbind(0),
+            coef[:, :3].unbind(0),
+            coef[:, 3].unbind(0),
+            coef[:, 4].unbind(0),
+            grads[:3].unbind(2),
+            grads[3].unbind(1),
+            strict=True,
+        )
+    )
+
+
+def _lstm_backward(dh, dc, dh_prev, data):
+    f, coef_dc, coef_o, coef_c, grad_dc, grad_o = data
+    dc = torch.addcmul(dc, dh, coef_c)
+    torch.mul(coef_dc, dc, out=grad_dc)  # i, f, g rows
+    torch.mul(dh, coef_o, out=grad_o)
+    return dc * f
 
 
 _ONE = torch.ones(())
 _STEPS = {
-    "tanh": _CellMath(_tanh_forward, _tanh_backward, lambda n: 0),
-    "relu": _CellMath(_relu_forward, _relu_backward, lambda n: 0),
-    "lstm": _CellMath(_lstm_forward, _lstm_backward, lambda n: 4 * n, has_cell_state=True),
-    "gru": _CellMath(_gru_forward, _gru_backward, lambda n: 4 * n),
+    "tanh": _CellMath(
+        _tanh_forward, _tanh_prepare, _slope_views, _slope_backward, lambda n: 0, lambda n: n
+    ),
+    "relu": _CellMath(
+        _relu_forward, _relu_prepare, _slope_views, _slope_backward, lambda n: 0, lambda n: n
+    ),
+    "lstm": _CellMath(
+        _lstm_forward,
+        _lstm_prepare,
+        _lstm_views,
+        _lstm_backward,
+        lambda n: 4 * n,
+        lambda n: 5 * n,
+        has_cell_state=True,
+    ),
+    "gru": _CellMath(
+        _gru_forward, _gru_prepare, _gru_views, _gru_backward, lambda n: 4 * n, lambda n: 4 * n
+    ),
 }

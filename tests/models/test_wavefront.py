@@ -63,16 +63,21 @@ def test_backward_matches_numerical_gradients(cell):
 @pytest.mark.parametrize("cell", ["gru", "tanh"])
 def test_sparse_and_dense_products_agree(cell):
     plan = make_plan(cell)
-    other = dataclasses.replace(plan, sparse=not plan.sparse)
+    variants = [
+        dataclasses.replace(plan, sparse=False, window=True),  # dense, contiguous window
+        dataclasses.replace(plan, sparse=False, window=False),  # dense, gathered states
+        dataclasses.replace(plan, sparse=True),
+    ]
     results = []
-    for p in (plan, other):
+    for p in variants:
         args = make_inputs(cell, seed=1)
         out = wavefront_states(p, *args, steps=7)
         out.pow(2).sum().backward()
         results.append((out.detach(), [a.grad for a in args]))
-    assert torch.allclose(results[0][0], results[1][0])
-    for g0, g1 in zip(results[0][1], results[1][1], strict=True):
-        assert torch.allclose(g0, g1)
+    for output, grads in results[1:]:
+        assert torch.allclose(results[0][0], output)
+        for g0, g1 in zip(results[0][1], grads, strict=True):
+            assert torch.allclose(g0, g1)
 
 
 def test_overlapping_sweeps_and_repeated_backward_share_no_buffers():
