@@ -150,8 +150,9 @@ def writer(
         con.execute("BEGIN TRANSACTION")
         try:
             yield con
-        except BaseException:
+        except BaseException as exc:
             con.execute("ROLLBACK")
+            _reraise(exc, db, "Writing to")
             raise
         con.execute("COMMIT")
     finally:
@@ -169,5 +170,16 @@ def reader(
     con = open_connection(db, read_only=True, lock_timeout=lock_timeout, config=config)
     try:
         yield con
+    except duckdb.Error as exc:
+        _reraise(exc, db, "Reading from")
     finally:
         con.close()
+
+
+def _reraise(exc: BaseException, db: str | os.PathLike | None, doing: str) -> None:
+    """Re-raise a driver error as a :class:`WarehouseError` naming the file (others untouched)."""
+    if isinstance(exc, duckdb.Error):
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WarehouseError(
+            f"{doing} the warehouse {resolve_db_path(db)} failed: {detail}"
+        ) from exc

@@ -69,19 +69,20 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Bring the warehouse up to :func:`latest_version`; each step in its own transaction.
+def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> int:
+    """Bring the warehouse up to ``target`` (default :func:`latest_version`).
 
-    Returns the version reached. Raises :class:`SchemaVersionError` on a newer file.
+    Each step runs in its own transaction. Returns the version reached. Raises
+    :class:`SchemaVersionError` on a file newer than this sparsescope.
     """
     version = current_version(con)
-    latest = latest_version()
-    if version > latest:
+    latest = latest_version() if target is None else target
+    if version > latest_version():
         raise SchemaVersionError(
             f"This warehouse has schema version {version}, newer than this sparsescope "
-            f"understands ({latest}). Upgrade sparsescope."
+            f"understands ({latest_version()}). Upgrade sparsescope."
         )
-    if version == latest:
+    if version >= latest:
         return version
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -89,7 +90,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         " applied TIMESTAMP NOT NULL DEFAULT current_timestamp)"
     )
     for step in migrations():
-        if step.version <= version:
+        if step.version <= version or step.version > latest:
             continue
         con.execute("BEGIN TRANSACTION")
         try:

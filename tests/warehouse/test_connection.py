@@ -54,3 +54,19 @@ def test_a_warehouse_locked_by_another_process_gives_a_clear_error(tmp_path):
     finally:
         holder.communicate("\n", timeout=20)
     open_connection(path, read_only=True).close()  # free again once the holder is gone
+
+
+def test_driver_errors_become_warehouse_errors_naming_the_file(tmp_path):
+    from warehouse.connection import writer
+    from warehouse.errors import WarehouseError
+
+    path = tmp_path / "w.duckdb"
+    with pytest.raises(WarehouseError, match=r"Reading from the warehouse .*w\.duckdb failed"):
+        open_connection(path, read_only=False).close()
+        with reader(path) as con:
+            con.execute("SELECT no_such_column FROM networks").fetchall()
+    with pytest.raises(WarehouseError, match="Writing to"), writer(path) as con:
+        con.execute("INSERT INTO studies (id, kind) VALUES ('a', 'b')")
+        con.execute("INSERT INTO studies (id, kind) VALUES ('a', 'b')")  # duplicate key
+    with reader(path) as con:
+        assert con.execute("SELECT count(*) FROM studies").fetchall() == [(0,)]  # rolled back

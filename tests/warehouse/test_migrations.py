@@ -61,3 +61,27 @@ def test_a_reader_meeting_an_old_schema_is_told_what_to_run(tmp_path):
     duckdb.connect(str(path)).close()  # an empty DuckDB file: version 0
     with pytest.raises(SchemaVersionError, match="sparsescope init"), reader(path):
         pass
+
+
+def test_upgrading_an_old_file_keeps_its_data(tmp_path):
+    path = tmp_path / "v1.duckdb"
+    raw = duckdb.connect(str(path))
+    assert migrate(raw, target=1) == 1
+    raw.execute("INSERT INTO studies (id, kind) VALUES ('old', 'import')")
+    raw.execute(
+        "INSERT INTO networks (id, study_id, name, family, num_nodes, num_edges)"
+        " VALUES ('n1', 'old', 'g', 'graph', 2, 1)"
+    )
+    raw.execute("INSERT INTO edges (network_id, source, target, weight) VALUES ('n1', 0, 1, 0.5)")
+    raw.close()
+    with pytest.raises(SchemaVersionError, match="sparsescope init"), reader(path):
+        pass  # readers never migrate: they say what to run
+    con = open_connection(path, read_only=False)  # what `sparsescope init` does
+    try:
+        assert current_version(con) == latest_version()
+        assert con.execute("SELECT source, target, weight, attributes FROM edges").fetchall() == [
+            (0, 1, 0.5, None)
+        ]
+        assert _schema(con) == json.loads(SNAPSHOT.read_text())
+    finally:
+        con.close()

@@ -44,8 +44,7 @@ CREATE TABLE edges (
     network_id  VARCHAR NOT NULL,
     source      INTEGER NOT NULL,
     target      INTEGER NOT NULL,
-    weight      DOUBLE,
-    attributes  JSON                              -- other edge attributes (e.g. recurrent), if any
+    weight      DOUBLE
 );
 
 CREATE TABLE metrics (
