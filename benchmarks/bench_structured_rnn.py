@@ -22,9 +22,12 @@ of the same structure: its layers and input masks are checked against the struct
 outputs are not.
 
 One training step = forward + cross-entropy + backward + gradient clipping + Adam step, on 128
-random token sequences of length 10-20, one torch thread; reported: the fastest of the repeats
-in process CPU time (robust to other jobs on the machine). Target: ``pairwise / structured >= 10``
-(the conservative reference); ``paper / structured`` is the ratio the issue names.
+random token sequences of length 10-20, one torch thread. Reported: training throughput, i.e.
+CPU time per step over a block of 5 consecutive steps of one model (as training runs them),
+models taking turns between blocks, best of the repeats (robust to other jobs on the machine).
+Target (issue): ``paper / structured >= 10``. ``modules`` and ``pairwise`` are stronger,
+hand-optimised references reported for information: they show how much of the gain is the
+wavefront schedule rather than the paper code's extra recurrent layers.
 
 Run:  python benchmarks/bench_structured_rnn.py            (1 thread, ~1 minute)
       python benchmarks/bench_structured_rnn.py --quick    (fewer repeats)
@@ -355,12 +358,15 @@ def _graphs(seed: int):
         yield f"WS({n},4,0.3)", nx.connected_watts_strogatz_graph(n, 4, 0.3, seed=seed)
 
 
-def _time_steps(models: dict[str, nn.Module], batch, repeats: int) -> dict[str, float]:
-    """Fastest training step of each model in ms of process CPU time, measured interleaved.
+def _time_steps(
+    models: dict[str, nn.Module], batch, repeats: int, block: int = 5
+) -> dict[str, float]:
+    """Training throughput of each model: ms of process CPU time per step.
 
-    CPU time of this (single-threaded) process, and the minimum over repeats, are robust to
-    other processes sharing the machine; interleaving exposes every model to the same
-    conditions.
+    Each measurement times ``block`` consecutive steps of one model (as training runs them)
+    and divides by ``block``; models take turns between measurements, so every model sees the
+    same machine conditions, and the fastest of ``repeats`` measurements is kept (robust to
+    other processes sharing the machine; the process is single-threaded).
     """
     optimizers = {key: make_optimizer(model) for key, model in models.items()}
     for key, model in models.items():
@@ -370,8 +376,9 @@ def _time_steps(models: dict[str, nn.Module], batch, repeats: int) -> dict[str, 
     for _ in range(repeats):
         for key, model in models.items():
             start = time.process_time()
-            train_step(model, batch, optimizers[key])
-            best[key] = min(best[key], time.process_time() - start)
+            for _ in range(block):
+                train_step(model, batch, optimizers[key])
+            best[key] = min(best[key], (time.process_time() - start) / block)
     return {key: value * 1e3 for key, value in best.items()}
 
 
@@ -383,7 +390,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    repeats = 3 if args.quick else 9
+    repeats = 2 if args.quick else 5
     batch_size = 128
     lengths = torch.randint(10, 21, (batch_size,))
     tokens = torch.randint(0, VOCAB, (batch_size, 20))
@@ -435,18 +442,19 @@ def main() -> None:
                 f"{times['layerwise'] / ms:>13.1f}x{ratios['paper'][-1]:>9.1f}x",
                 flush=True,
             )
-    print("(times: fastest training step, ms of CPU time)")
-    for label in ("pairwise", "modules"):
+    print("(times: ms of CPU time per training step, best block of 5 consecutive steps)")
+    values = ratios["paper"]
+    verdict = "met" if min(values) >= 10 else "NOT met"
+    print(
+        f"paper/structured (the issue's reference): min {min(values):.1f}x, geometric mean "
+        f"{statistics.geometric_mean(values):.1f}x -> target >= 10x on every row {verdict}"
+    )
+    for label in ("modules", "pairwise"):
         values = ratios[label]
         print(
-            f"{label}/structured: min {min(values):.1f}x, "
-            f"geometric mean {statistics.geometric_mean(values):.1f}x (target >= 10x)"
+            f"{label}/structured (stronger reference, for information): min {min(values):.1f}x, "
+            f"geometric mean {statistics.geometric_mean(values):.1f}x"
         )
-    values = ratios["paper"]
-    print(
-        f"vs paper-style reference: min {min(values):.1f}x, "
-        f"geometric mean {statistics.geometric_mean(values):.1f}x"
-    )
 
 
 if __name__ == "__main__":
