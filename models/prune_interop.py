@@ -75,21 +75,11 @@ def pruned_linear_from_masked(layer: MaskedLinear) -> nn.Linear:
             "The 'layer' parameter of pruned_linear_from_masked must be a MaskedLinear. "
             f"Got {type(layer).__name__} instead."
         )
-    weight = layer.weight
-    linear = nn.Linear(
-        layer.in_features,
-        layer.out_features,
-        bias=layer.bias is not None,
-        device=weight.device,
-        dtype=weight.dtype,
-    )
-    with torch.no_grad():
-        linear.weight.copy_(weight)
-        if layer.bias is not None:
-            linear.bias.copy_(layer.bias)
-    prune.custom_from_mask(linear, "weight", layer.get_mask("weight").to(weight.dtype))
+    linear = layer.to_linear()  # masked entries are zero in storage, so this is weight_orig
+    dtype = linear.weight.dtype
+    prune.custom_from_mask(linear, "weight", layer.get_mask("weight").to(dtype))
     if "bias" in layer.masked_parameter_names:
-        prune.custom_from_mask(linear, "bias", layer.get_mask("bias").to(weight.dtype))
+        prune.custom_from_mask(linear, "bias", layer.get_mask("bias").to(dtype))
     return linear
 
 
