@@ -142,6 +142,25 @@ class PriorsConfig:
         """JSON-ready form, stored as the study's config."""
         return asdict(self)
 
+    def check_runnable(self) -> None:
+        """Refuse, before a study starts, what this machine cannot run: an unavailable
+        device (:func:`check_device`), or a Reber CSV whose rows changed since the config
+        was made (its digest differs) or that is gone.
+
+        Raises
+        ------
+        ValueError, FileNotFoundError
+        """
+        check_device(self.device)
+        if self.reber_csv is not None:
+            from ingest.reber_csv import load_reber_csv, reber_rows_digest
+
+            if reber_rows_digest(load_reber_csv(self.reber_csv)) != self.reber_csv_digest:
+                raise ValueError(
+                    f"Reber CSV file {self.reber_csv!r} changed since the study started (its "
+                    "rows' digest differs): restore it, or start a new study from the new file."
+                )
+
     def identity(self) -> dict[str, Any]:
         """The fields that decide what is trained: :meth:`to_dict` without ``device`` and
         ``reber_csv`` (a path; the file's rows enter through ``reber_csv_digest``)."""

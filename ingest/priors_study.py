@@ -24,7 +24,7 @@ from pathlib import Path
 from analytics.feature_store import compute_missing_features
 from ingest.executors import run_jobs
 from ingest.generators import GraphSpec, sample_graph_specs
-from ingest.priors_config import PriorsConfig, check_device
+from ingest.priors_config import PriorsConfig
 from ingest.priors_training import JobOutcome, PriorsJob, run_priors_job
 from models.dag import layered_dag
 from warehouse import queries
@@ -104,7 +104,7 @@ def run_priors_study(
     """
     progress = progress or StudyProgress()
     started = time.perf_counter()
-    check_device(config.device)  # an unavailable device fails before anything is written
+    config.check_runnable()  # an unavailable device or a changed CSV: nothing is written
     plan = plan_priors_study(config)  # validates every graph before anything is written
     study = StudyRecord(id=study_id_for(config), kind="priors", config=config.to_dict())
     db_path = resolve_db_path(db)
