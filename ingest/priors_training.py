@@ -20,9 +20,9 @@ import networkx as nx
 import torch
 
 from ingest.generators import GraphSpec
-from ingest.priors_config import PriorsConfig
+from ingest.priors_config import PriorsConfig, load_study_csv
 from ingest.reber import make_reber_dataset
-from ingest.reber_csv import load_reber_csv, reber_rows_digest, split_reber_frame
+from ingest.reber_csv import split_reber_frame
 from ingest.reber_encoding import PAD_ID, VOCAB_SIZE, encode
 from models.sequence_classifier import SequenceClassifier
 from models.structured_rnn import StructuredRNN
@@ -149,13 +149,7 @@ def _study_frames(config: PriorsConfig):
             min_length=config.min_length, max_length=config.max_length,
         )  # fmt: skip
         return data.train, data.test
-    frame = load_reber_csv(config.reber_csv)
-    if reber_rows_digest(frame) != config.reber_csv_digest:
-        raise ValueError(
-            f"Reber CSV file {config.reber_csv!r} changed since the study started (its rows' "
-            "digest differs): restore it, or start a new study from the new file."
-        )
-    return split_reber_frame(frame, seed=config.seed)
+    return split_reber_frame(load_study_csv(config), seed=config.seed)
 
 
 def _batches(data: Encoded, size: int, order: torch.Generator | None = None):
