@@ -20,8 +20,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ingest.reber import MAX_LENGTH, MIN_LENGTH, NEGATIVE_KINDS, make_reber_frame
+from ingest.reber import MAX_LENGTH, MIN_LENGTH, NEGATIVE_KINDS
 from ingest.reber_csv import check_reber_labels, load_reber_csv, save_reber_csv
+from ingest.reber_dataset import make_reber_frame
 
 __all__ = ["reber_app"]
 

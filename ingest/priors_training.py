@@ -21,8 +21,8 @@ import torch
 
 from ingest.generators import GraphSpec
 from ingest.priors_config import PriorsConfig, load_study_csv
-from ingest.reber import make_reber_dataset
 from ingest.reber_csv import split_reber_frame
+from ingest.reber_dataset import make_reber_dataset
 from ingest.reber_encoding import PAD_ID, VOCAB_SIZE, encode
 from models.sequence_classifier import SequenceClassifier
 from models.structured_rnn import StructuredRNN

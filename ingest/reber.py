@@ -1,4 +1,4 @@
-"""The Reber grammar: acceptor, distinct true and false sequences, labelled data sets.
+"""The Reber grammar: acceptor, language counts, distinct true and false sequences.
 
 The recurrent experiments of the paper (sections 4.2 and 4.3) classify strings as inside or
 outside the Reber grammar [Reber 1967; Hochreiter & Schmidhuber 1997, Fahlman 1991]: a
@@ -19,8 +19,8 @@ away — but computed from the automaton's path counts, so it never loops. A str
 L has walk probability 2**-(L-2), so the short strings are used up first and distinct
 strings are longer than single walks (mean length about 24 for 12,500 strings, 8 for one
 walk). Asking for more distinct strings than the grammar holds at the allowed lengths
-raises a ``ValueError`` at once (:func:`count_reber` counts them). Train and test sets
-therefore never share a string: test accuracy is never measured on a training string.
+raises a ``ValueError`` at once (:func:`count_reber` counts them). Data sets made of them
+(:mod:`ingest.reber_dataset`) therefore never share a string between train and test.
 
 False sequences are by default *near misses*: a true sequence with one interior symbol
 substituted, inserted or deleted, redrawn until the automaton rejects it. Each false
@@ -29,9 +29,8 @@ so both classes have the same length distribution and length alone tells nothing
 label. ``negatives="random"`` gives random interior symbols between ``B`` and ``E``
 instead, with the same lengths. False sequences are distinct too.
 
-Data sets are polars frames with a ``string`` (str) and a ``valid`` (bool) column, which is
-also the CSV layout (see :mod:`ingest.reber_csv`); :mod:`ingest.reber_encoding` turns
-strings into token ids.
+Labelled frames and train/test sets are in :mod:`ingest.reber_dataset`, files in
+:mod:`ingest.reber_csv`, token ids in :mod:`ingest.reber_encoding`.
 
 Example
 -------
@@ -39,12 +38,9 @@ Example
 (True, False)
 >>> count_reber(5, 7)  # BTXSE BPVVE | BTSXSE BPTVVE BPVPSE | four of length 7
 9
->>> data = make_reber_dataset(8, seed=0)
->>> data.train.height, data.test.height
-(6, 2)
->>> strings = make_reber_frame(60, seed=0, min_length=11)["string"]
->>> strings.n_unique(), strings.str.len_chars().min() >= 11
-(60, True)
+>>> true, false = generate_reber_pairs(3, seed=0, min_length=11)
+>>> [len(s) for s in true] == [len(s) for s in false], any(map(is_reber, false))
+(True, False)
 """
 
 from __future__ import annotations
@@ -54,23 +50,18 @@ import random
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
-
-import polars as pl
 
 __all__ = [
     "ALPHABET",
     "MAX_LENGTH",
     "MIN_LENGTH",
     "NEGATIVE_KINDS",
-    "ReberDataset",
     "count_reber",
     "generate_non_reber",
     "generate_reber",
+    "generate_reber_pairs",
     "is_reber",
-    "make_reber_dataset",
-    "make_reber_frame",
 ]
 
 ALPHABET = "BTPSXVE"
@@ -153,7 +144,7 @@ def generate_reber(
     caller = "generate_reber"
     _check_positive(count, "count", caller)
     low, high = _length_range(min_length, max_length, caller)
-    _check_supply(count, low, high, caller, "count")
+    _check_supply(count, low, high, caller)
     return _distinct_walks(count, _as_rng(seed, caller), low, high)
 
 
@@ -188,119 +179,41 @@ def generate_non_reber(
     _check_positive(count, "count", caller)
     sampler = _negative_sampler(negatives, caller)
     low, high = _length_range(min_length, max_length, caller)
-    _check_supply(count, low, high, caller, "count")
+    _check_supply(count, low, high, caller)
     rng = _as_rng(seed, caller)
     lengths = [len(s) for s in _distinct_walks(count, rng, low, high)]
     return _distinct_negatives(lengths, sampler, rng, caller)
 
 
-def make_reber_frame(
-    n: int,
+def generate_reber_pairs(
+    count: int,
     *,
-    seed: int = 0,
+    seed: int | random.Random,
     negatives: str = "near-miss",
     min_length: int = MIN_LENGTH,
     max_length: int | None = None,
-) -> pl.DataFrame:
-    """``n`` distinct labelled sequences, exactly half true, in random order.
+) -> tuple[list[str], list[str]]:
+    """``count`` distinct true sequences in random order, and a false one of each's length.
 
-    Parameters are those of :func:`make_reber_dataset` (without the split).
-
-    Returns
-    -------
-    polars.DataFrame
-        Columns ``string`` (str, every value distinct) and ``valid`` (bool).
+    ``false[i]`` has the length of ``true[i]``, so any subset of pairs has the same length
+    distribution in both classes; no string occurs twice in either list. Parameters as
+    :func:`generate_non_reber`. This is what labelled data sets are made of
+    (:mod:`ingest.reber_dataset`).
 
     Raises
     ------
     ValueError
-        If ``n`` is not a positive even integer, bad ``seed`` / ``negatives`` / lengths, or
-        the grammar has fewer than ``n / 2`` true sequences of the allowed lengths.
+        As :func:`generate_non_reber`.
     """
-    caller = "make_reber_frame"
-    true, false, rng = _labelled(n, seed, negatives, min_length, max_length, caller)
-    rows = [(s, True) for s in true] + [(s, False) for s in false]
-    rng.shuffle(rows)
-    return _frame(rows)
-
-
-@dataclass(frozen=True)
-class ReberDataset:
-    """The paper's Reber data set: balanced train and test frames sharing no string.
-
-    Attributes
-    ----------
-    train, test:
-        polars frames with columns ``string`` (str) and ``valid`` (bool), rows in random
-        order. Each split is balanced (to within one row when its size is odd); no string
-        occurs twice in or across them.
-    seed:
-        Seed the data set was drawn from.
-    negatives:
-        How the false sequences were made (see :func:`generate_non_reber`).
-    min_length, max_length:
-        The allowed lengths (``max_length`` None: :data:`MAX_LENGTH`).
-    """
-
-    train: pl.DataFrame
-    test: pl.DataFrame
-    seed: int
-    negatives: str
-    min_length: int = MIN_LENGTH
-    max_length: int | None = None
-
-
-def make_reber_dataset(
-    n: int = 25000,
-    *,
-    seed: int = 0,
-    negatives: str = "near-miss",
-    test_fraction: float = 0.25,
-    min_length: int = MIN_LENGTH,
-    max_length: int | None = None,
-) -> ReberDataset:
-    """Draw ``n`` distinct sequences, exactly half true, split into train and test sets.
-
-    The defaults are the paper's set-up: 25,000 sequences, 12,500 true, split 75/25 into
-    18,750 training and 6,250 test sequences. The split is stratified: the test set holds
-    ``round(n * test_fraction)`` rows, half of them true (the extra row of an odd size is
-    false). Every string occurs once, so train and test share none. The same arguments
-    always give the same data set.
-
-    Parameters
-    ----------
-    min_length, max_length:
-        Allowed lengths; the defaults (5 and None = :data:`MAX_LENGTH`) restrict nothing.
-        The paper's published data has lengths 11 to 53 (the ``paper`` preset of the priors
-        study uses that range).
-
-    Raises
-    ------
-    ValueError
-        If ``n`` is not a positive even integer, ``test_fraction`` is outside ``[0, 1]``,
-        ``seed`` / ``negatives`` / lengths are bad, or the grammar has fewer than ``n / 2``
-        true sequences of the allowed lengths.
-    """
-    caller = "make_reber_dataset"
-    if not _is_real(test_fraction) or not 0.0 <= test_fraction <= 1.0:
-        raise ValueError(
-            f"The 'test_fraction' parameter of {caller} must be a number in [0, 1]. "
-            f"Got {test_fraction!r} instead."
-        )
-    true, false, rng = _labelled(n, seed, negatives, min_length, max_length, caller)
-    n_test = int(n * test_fraction + 0.5)
-    test_true = n_test // 2
-    test_false = n_test - test_true
-    # The true sequences are shuffled and false[i] has the length of true[i]: the first
-    # rows of each class are a random subset with matching lengths.
-    test = [(s, True) for s in true[:test_true]] + [(s, False) for s in false[:test_false]]
-    train = [(s, True) for s in true[test_true:]] + [(s, False) for s in false[test_false:]]
-    rng.shuffle(train)
-    rng.shuffle(test)
-    return ReberDataset(
-        _frame(train), _frame(test), seed=int(seed), negatives=negatives,
-        min_length=min_length, max_length=max_length,
-    )  # fmt: skip
+    caller = "generate_reber_pairs"
+    _check_positive(count, "count", caller)
+    sampler = _negative_sampler(negatives, caller)
+    low, high = _length_range(min_length, max_length, caller)
+    _check_supply(count, low, high, caller)
+    rng = _as_rng(seed, caller)
+    true = _distinct_walks(count, rng, low, high)
+    rng.shuffle(true)  # draw order favours short strings
+    return true, _distinct_negatives([len(s) for s in true], sampler, rng, caller)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,21 +235,6 @@ def _paths(state: int, length: int) -> int:
         last = _PATH_TABLE[-1]
         _PATH_TABLE.append(tuple(sum(last[n] for _, n in _CHOICES.get(s, ())) for s in _STATES))
     return _PATH_TABLE[length][state]
-
-
-def _labelled(
-    n: Any, seed: Any, negatives: Any, min_length: Any, max_length: Any, caller: str
-) -> tuple[list[str], list[str], random.Random]:
-    """``n / 2`` distinct true sequences in random order and one false one per length."""
-    _check_positive(n, "n", caller, even=True)
-    rng = _as_rng(seed, caller, allow_random=False)
-    sampler = _negative_sampler(negatives, caller)
-    low, high = _length_range(min_length, max_length, caller)
-    _check_supply(n // 2, low, high, caller, "n", per=" (half of n)")
-    true = _distinct_walks(n // 2, rng, low, high)
-    rng.shuffle(true)  # draw order favours short strings
-    false = _distinct_negatives([len(s) for s in true], sampler, rng, caller)
-    return true, false, rng
 
 
 def _distinct_walks(count: int, rng: random.Random, low: int, high: int) -> list[str]:
@@ -479,16 +377,14 @@ def _length_range(min_length: Any, max_length: Any, caller: str) -> tuple[int, i
     return int(min_length), int(max_length)
 
 
-def _check_supply(
-    wanted: int, low: int, high: int, caller: str, name: str, *, per: str = ""
-) -> None:
+def _check_supply(wanted: int, low: int, high: int, caller: str) -> None:
     """Refuse at once to draw more distinct true sequences than the grammar holds."""
     supply = count_reber(low, high)
     if wanted > supply:
         raise ValueError(
-            f"The '{name}' parameter of {caller} asks for {wanted:,} distinct true "
-            f"sequences{per}, but the Reber grammar holds only {supply:,} of length "
-            f"{low} to {high}. Ask for fewer or allow other lengths (min_length/max_length)."
+            f"{caller} cannot draw {wanted:,} distinct true sequences: the Reber grammar holds "
+            f"only {supply:,} of length {low} to {high}. Ask for fewer or allow other lengths "
+            "(min_length/max_length)."
         )
 
 
@@ -496,15 +392,9 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _check_positive(value: Any, name: str, caller: str, *, even: bool = False) -> None:
-    if not _is_int(value) or value < 1 or (even and value % 2):
+def _check_positive(value: Any, name: str, caller: str) -> None:
+    if not _is_int(value) or value < 1:
         what = "a positive integer"
-        if even:
-            what = "a positive even integer (the classes are balanced exactly)"
         raise ValueError(
             f"The '{name}' parameter of {caller} must be {what}. Got {value!r} instead."
         )
@@ -517,10 +407,3 @@ def _as_rng(seed: Any, caller: str, *, allow_random: bool = True) -> random.Rand
         what = "an integer or a random.Random" if allow_random else "an integer"
         raise ValueError(f"The 'seed' parameter of {caller} must be {what}. Got {seed!r} instead.")
     return random.Random(int(seed))
-
-
-def _frame(rows: Sequence[tuple[str, bool]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"string": [s for s, _ in rows], "valid": [bool(v) for _, v in rows]},
-        schema={"string": pl.String, "valid": pl.Boolean},
-    )

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ingest.reber import is_reber, make_reber_frame
+from ingest.reber import is_reber
 from ingest.reber_csv import (
     check_reber_labels,
     load_reber_csv,
@@ -16,6 +16,7 @@ from ingest.reber_csv import (
     save_reber_csv,
     split_reber_frame,
 )
+from ingest.reber_dataset import make_reber_frame
 
 # Rows in the style of the paper's published files: true strings, near misses, and negatives
 # of capitals outside the Reber alphabet.
