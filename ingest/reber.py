@@ -175,14 +175,7 @@ def generate_non_reber(
     ValueError
         As :func:`generate_reber`, or ``negatives`` not in :data:`NEGATIVE_KINDS`.
     """
-    caller = "generate_non_reber"
-    _check_positive(count, "count", caller)
-    sampler = _negative_sampler(negatives, caller)
-    low, high = _length_range(min_length, max_length, caller)
-    _check_supply(count, low, high, caller)
-    rng = _as_rng(seed, caller)
-    lengths = [len(s) for s in _distinct_walks(count, rng, low, high)]
-    return _distinct_negatives(lengths, sampler, rng, caller)
+    return _pairs(count, seed, negatives, min_length, max_length, "generate_non_reber")[1]
 
 
 def generate_reber_pairs(
@@ -205,15 +198,7 @@ def generate_reber_pairs(
     ValueError
         As :func:`generate_non_reber`.
     """
-    caller = "generate_reber_pairs"
-    _check_positive(count, "count", caller)
-    sampler = _negative_sampler(negatives, caller)
-    low, high = _length_range(min_length, max_length, caller)
-    _check_supply(count, low, high, caller)
-    rng = _as_rng(seed, caller)
-    true = _distinct_walks(count, rng, low, high)
-    rng.shuffle(true)  # draw order favours short strings
-    return true, _distinct_negatives([len(s) for s in true], sampler, rng, caller)
+    return _pairs(count, seed, negatives, min_length, max_length, "generate_reber_pairs")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,6 +222,20 @@ def _paths(state: int, length: int) -> int:
     return _PATH_TABLE[length][state]
 
 
+def _pairs(
+    count: Any, seed: Any, negatives: Any, min_length: Any, max_length: Any, caller: str
+) -> tuple[list[str], list[str]]:
+    """Validated :func:`generate_reber_pairs`; errors name ``caller``."""
+    _check_positive(count, "count", caller)
+    sampler = _negative_sampler(negatives, caller)
+    low, high = _length_range(min_length, max_length, caller)
+    _check_supply(count, low, high, caller)
+    rng = _as_rng(seed, caller)
+    true = _distinct_walks(count, rng, low, high)
+    rng.shuffle(true)  # draw order favours short strings
+    return true, _distinct_negatives([len(s) for s in true], sampler, rng, caller)
+
+
 def _distinct_walks(count: int, rng: random.Random, low: int, high: int) -> list[str]:
     """``count`` distinct walks of length ``low..high``, as if repeats were redrawn.
 
@@ -244,8 +243,8 @@ def _distinct_walks(count: int, rng: random.Random, low: int, high: int) -> list
     proportional to (strings of that length not drawn yet) × 2**-(L-2), then a string of
     that length not drawn yet, uniformly. Integer weights 2**(high-L) keep it exact.
     """
-    remaining = {length: _paths(_START, length) for length in range(low, high + 1)}
-    weight = {length: left << (high - length) for length, left in remaining.items() if left}
+    sizes = {length: _paths(_START, length) for length in range(low, high + 1)}
+    weight = {length: size << (high - length) for length, size in sizes.items() if size}
     total = sum(weight.values())
     lengths = []
     for _ in range(count):
