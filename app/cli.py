@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app.cli_reber import reber_app
+from app.cli_report import report
 
 __all__ = ["app", "main"]
 
@@ -34,6 +35,7 @@ app = typer.Typer(
 app.add_typer(reber_app, name="reber", help="Generate and check Reber grammar datasets.")
 study_app = typer.Typer(help="Run the studies that train networks into the warehouse.")
 app.add_typer(study_app, name="study")
+app.command("report")(report)
 
 console = Console()
 error_console = Console(stderr=True)
