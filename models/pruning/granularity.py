@@ -78,7 +78,7 @@ class WeightGranularity(Granularity):
         self.groups = [t.group for t in self.targets]
 
     def alive(self) -> list[torch.Tensor]:
-        return [t.mask.reshape(-1) for t in self.targets]
+        return [t.mask.reshape(-1).clone() for t in self.targets]  # not views of live masks
 
     def reduce(self, scores: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         return [s.reshape(-1) for s in scores]
