@@ -10,8 +10,10 @@ diagonal of the Hessian of the training loss ``L = 1/N Σ_n ℓ(f(x_n; θ), y_n)
   the network itself are dropped. It is computed exactly, per sample: with ``H_n = S_n S_nᵀ``
   (eigen-decomposition; ``H_n`` is positive semi-definite for cross-entropy and squared
   error), ``diag(G) = 1/N Σ_n Σ_c (J_nᵀ s_{n,c})²`` — one vector-Jacobian product per sample
-  and output, vectorised with ``torch.func``. It is non-negative. For a ReLU network (linear
-  in every single weight) it *equals* the exact diagonal almost everywhere.
+  and output, vectorised with ``torch.func``; for the weights of masked linear layers the
+  products factor into per-layer outer products, so the whole diagonal costs one backward
+  pass per network output. It is non-negative. For a ReLU network (linear in every single
+  weight) it *equals* the exact diagonal almost everywhere.
 * :func:`exact_hessian_diagonal` — the true ``∂²L/∂w_i²``, by double back-propagation: one
   batched Hessian-vector product per entry (``is_grads_batched``), so it costs as many
   backward passes as there are weights — for small networks and checks.
@@ -35,6 +37,8 @@ import torch
 from torch import nn
 from torch.func import functional_call, hessian, vjp, vmap
 
+from models.masked_linear import MaskedLinear
+from models.masking import float_mask
 from models.pruning.context import Batch, model_output
 from models.pruning.errors import PruningError
 
@@ -50,6 +54,7 @@ def gauss_newton_diagonal(
     loss: Loss,
     *,
     chunk_size: int = 16,
+    implementation: str = "auto",
 ) -> list[torch.Tensor]:
     """Diagonal of the Gauss–Newton matrix of the mean training loss, per parameter.
 
@@ -64,8 +69,34 @@ def gauss_newton_diagonal(
     loss:
         Mean loss ``loss(outputs, labels)``; applied to one sample at a time here.
     chunk_size:
-        Samples vectorised together (memory grows with ``chunk_size · outputs · weights``).
+        Samples vectorised together by the ``"functional"`` implementation (memory grows
+        with ``chunk_size · outputs · weights``).
+    implementation:
+        ``"linear"`` — for parameters that are weights and biases of
+        :class:`~models.masked_linear.MaskedLinear` layers applied once each to
+        ``(batch, features)`` inputs: the per-sample squared products factor into
+        ``Σ_n (δ_{n,c}²)ᵀ a_n²`` (δ the back-propagated factor column at the layer's output,
+        ``a`` its input), one backward pass per output instead of one per sample and output;
+        ``"functional"`` — any model, per-sample vector-Jacobian products with ``torch.func``;
+        ``"auto"`` (default) — ``"linear"`` where it applies, else ``"functional"``.
     """
+    if implementation not in ("auto", "linear", "functional"):
+        raise PruningError(
+            "The 'implementation' parameter of gauss_newton_diagonal must be 'auto', 'linear' "
+            f"or 'functional'. Got {implementation!r} instead."
+        )
+    batches = list(batches)
+    if implementation != "functional":
+        layers = _linear_owners(model, parameters)
+        if layers is not None:
+            result = _linear_gauss_newton(model, parameters, layers, batches, loss)
+            if result is not None:
+                return result
+        if implementation == "linear":
+            raise PruningError(
+                "The 'linear' Gauss-Newton implementation needs MaskedLinear weights and "
+                "biases, each layer applied once to (batch, features) inputs."
+            )
     names = _parameter_names(model, parameters)
     fixed = {name: p.detach() for name, p in model.named_parameters()}
     buffers = dict(model.named_buffers())
@@ -73,9 +104,6 @@ def gauss_newton_diagonal(
     def output(params: dict[str, torch.Tensor], inputs) -> torch.Tensor:
         batched = tuple(t.unsqueeze(0) for t in inputs)  # one sample -> a batch of one
         return functional_call(model, ({**fixed, **params}, buffers), batched).squeeze(0)
-
-    def sample_loss(out: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
-        return loss(out.unsqueeze(0), label.unsqueeze(0))
 
     def squared_products(params, inputs, factor):  # factor: (outputs, outputs), columns s_c
         _, pullback = vjp(lambda p: output(p, inputs), params)
@@ -90,9 +118,7 @@ def gauss_newton_diagonal(
             inputs = inputs if isinstance(inputs, tuple | list) else (inputs,)
             with torch.no_grad():
                 outputs = model_output(model, tuple(inputs))  # (batch, outputs)
-            loss_hessians = vmap(hessian(sample_loss))(outputs, labels)  # (batch, out, out)
-            values, vectors = torch.linalg.eigh(loss_hessians)
-            factors = vectors * values.clamp(min=0).sqrt().unsqueeze(1)  # H = S Sᵀ
+            factors = _loss_factors(outputs, labels, loss)  # H = S Sᵀ per sample
             for start in range(0, len(labels), chunk_size):
                 part = slice(start, start + chunk_size)
                 chunk = vmap(squared_products, in_dims=(None, 0, 0))(
@@ -165,6 +191,80 @@ def exact_hessian_diagonal(
         raise PruningError("The data for the exact Hessian diagonal is empty.")
     diagonals = (total / count).split(sizes)
     return [d.reshape(p.shape) for d, p in zip(diagonals, parameters, strict=True)]
+
+
+def _linear_owners(model: nn.Module, parameters: Sequence[torch.Tensor]):
+    """The MaskedLinear owning each parameter (as weight or bias), or None if one is not."""
+    owners = {}
+    for module in model.modules():
+        if isinstance(module, MaskedLinear):
+            owners[id(module.weight)] = module
+            if module.bias is not None:
+                owners[id(module.bias)] = module
+    found = [owners.get(id(p)) for p in parameters]
+    return None if any(layer is None for layer in found) else found
+
+
+def _linear_gauss_newton(model, parameters, owners, batches, loss):
+    """The per-layer outer-product form; None if the layers are not used as it assumes."""
+    layers = list(dict.fromkeys(owners))
+    seen: dict[MaskedLinear, list[tuple[torch.Tensor, torch.Tensor]]] = {}
+
+    def hook(module, args, output):
+        seen.setdefault(module, []).append((args[0].detach(), output))
+
+    handles = [layer.register_forward_hook(hook) for layer in layers]
+    squares_w = {layer: torch.zeros_like(layer.weight) for layer in layers}
+    squares_b = {layer: torch.zeros_like(layer.weight[:, 0]) for layer in layers}
+    count = 0
+    try:
+        with _eval_mode(model), torch.enable_grad():
+            for inputs, labels in batches:
+                seen.clear()
+                outputs = model_output(model, inputs)
+                if outputs.dim() != 2 or any(
+                    len(seen.get(layer, ())) != 1 or seen[layer][0][0].dim() != 2
+                    for layer in layers
+                ):
+                    return None
+                factors = _loss_factors(outputs.detach(), labels, loss)  # (batch, out, out)
+                activations = [seen[layer][0] for layer in layers]
+                for c in range(factors.shape[2]):
+                    pseudo = (outputs * factors[:, :, c]).sum()  # Σ_n s_{n,c} · f(x_n)
+                    deltas = torch.autograd.grad(
+                        pseudo, [z for _, z in activations], retain_graph=True
+                    )
+                    for layer, (a, _), delta in zip(layers, activations, deltas, strict=True):
+                        squared = delta.detach() ** 2  # (batch, out)
+                        squares_w[layer] += squared.T @ (a**2)  # (out, in)
+                        squares_b[layer] += squared.sum(0)
+                count += len(labels)
+    finally:
+        for handle in handles:
+            handle.remove()
+    if count == 0:
+        raise PruningError("The data for the Gauss-Newton Hessian diagonal is empty.")
+    result = []
+    for parameter, layer in zip(parameters, owners, strict=True):
+        if parameter is layer.weight:
+            result.append(squares_w[layer] * float_mask(layer, "weight") / count)
+        else:
+            bias = squares_b[layer] / count
+            if "bias" in layer.masked_parameter_names:
+                bias = bias * float_mask(layer, "bias")
+            result.append(bias)
+    return result
+
+
+def _loss_factors(outputs: torch.Tensor, labels: torch.Tensor, loss: Loss) -> torch.Tensor:
+    """``S_n`` with ``S_n S_nᵀ`` the Hessian of the per-sample loss w.r.t. the output."""
+
+    def sample_loss(out: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        return loss(out.unsqueeze(0), label.unsqueeze(0))
+
+    loss_hessians = vmap(hessian(sample_loss))(outputs, labels)  # (batch, out, out)
+    values, vectors = torch.linalg.eigh(loss_hessians)
+    return vectors * values.clamp(min=0).sqrt().unsqueeze(1)
 
 
 def _parameter_names(model: nn.Module, parameters: Sequence[torch.Tensor]) -> list[str]:

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from models.feedforward import MaskedFeedForward
+from models.pruning.errors import PruningError
 from models.pruning.hessian import exact_hessian_diagonal, gauss_newton_diagonal
 
 
@@ -47,25 +48,29 @@ def test_exact_diagonal_matches_autograd_functional_hessian(activation):
     torch.testing.assert_close(got, expected)
 
 
-def test_gauss_newton_diagonal_matches_explicit_jacobian_products():
+@pytest.mark.parametrize("implementation", ["linear", "functional"])
+def test_gauss_newton_diagonal_matches_explicit_jacobian_products(implementation):
     net, batches, params, x, y = _setup("tanh")
     function, flat = _as_function(net, params, x, lambda out: out)
     jacobian = torch.autograd.functional.jacobian(function, flat)  # (N, C, P)
     p = torch.softmax(net(x), dim=1).detach()
     loss_hessian = torch.diag_embed(p) - p[:, :, None] * p[:, None, :]  # CE w.r.t. logits
     gn = torch.einsum("ncp,ncd,ndq->pq", jacobian, loss_hessian, jacobian) / len(y)
-    got = gauss_newton_diagonal(net, params, batches, F.cross_entropy, chunk_size=3)
+    got = gauss_newton_diagonal(
+        net, params, batches, F.cross_entropy, chunk_size=3, implementation=implementation
+    )
     torch.testing.assert_close(torch.cat([d.reshape(-1) for d in got]), torch.diagonal(gn))
 
 
-def test_gauss_newton_for_squared_error_is_scaled_jt_j():
+@pytest.mark.parametrize("implementation", ["linear", "functional"])
+def test_gauss_newton_for_squared_error_is_scaled_jt_j(implementation):
     net, batches, params, x, _ = _setup("tanh")
     targets = torch.randn(9, 3, dtype=torch.double)
     data = [(x[:5], targets[:5]), (x[5:], targets[5:])]
     function, flat = _as_function(net, params, x, lambda out: out)
     jacobian = torch.autograd.functional.jacobian(function, flat).reshape(27, -1)  # (N*C, P)
     expected = torch.diagonal(jacobian.T @ jacobian) * 2 / 27  # mean over N*C entries
-    got = gauss_newton_diagonal(net, params, data, F.mse_loss)
+    got = gauss_newton_diagonal(net, params, data, F.mse_loss, implementation=implementation)
     torch.testing.assert_close(torch.cat([d.reshape(-1) for d in got]), expected)
 
 
@@ -80,3 +85,19 @@ def test_relu_network_gauss_newton_equals_exact_but_tanh_does_not():
     gn = gauss_newton_diagonal(tanh, params, batches, F.cross_entropy)
     assert not torch.allclose(exact[0], gn[0], atol=1e-6)
     torch.testing.assert_close(exact[1], gn[1])  # the output layer is linear in its weights
+
+
+def test_linear_implementation_refuses_other_layers_and_auto_falls_back():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    x, y = torch.randn(5, 3), torch.tensor([0, 1, 1, 0, 1])
+    params = [net[0].weight]
+    with pytest.raises(PruningError, match="The 'linear' Gauss-Newton implementation needs"):
+        gauss_newton_diagonal(net, params, [(x, y)], F.cross_entropy, implementation="linear")
+    auto = gauss_newton_diagonal(net, params, [(x, y)], F.cross_entropy)
+    functional = gauss_newton_diagonal(
+        net, params, [(x, y)], F.cross_entropy, implementation="functional"
+    )
+    torch.testing.assert_close(auto[0], functional[0])
+    with pytest.raises(PruningError, match="The 'implementation' parameter"):
+        gauss_newton_diagonal(net, params, [(x, y)], F.cross_entropy, implementation="fast")
