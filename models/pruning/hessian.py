@@ -177,7 +177,7 @@ def exact_hessian_diagonal(
                     )
                     rows = torch.cat(
                         [
-                            (r if r is not None else torch.zeros(len(index), *p.shape)).reshape(
+                            (r if r is not None else p.new_zeros(len(index), *p.shape)).reshape(
                                 len(index), -1
                             )
                             for r, p in zip(rows, parameters, strict=True)
