@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import nn
-from torch.func import functional_call, hessian, vjp, vmap
+from torch.func import functional_call, jacrev, vjp, vmap
 
 from models.masked_linear import MaskedLinear
 from models.masking import float_mask
@@ -262,7 +262,8 @@ def _loss_factors(outputs: torch.Tensor, labels: torch.Tensor, loss: Loss) -> to
     def sample_loss(out: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         return loss(out.unsqueeze(0), label.unsqueeze(0))
 
-    loss_hessians = vmap(hessian(sample_loss))(outputs, labels)  # (batch, out, out)
+    # reverse-over-reverse: torch.func.hessian (forward-over-reverse) warns about torch.jit
+    loss_hessians = vmap(jacrev(jacrev(sample_loss)))(outputs, labels)  # (batch, out, out)
     values, vectors = torch.linalg.eigh(loss_hessians)
     return vectors * values.clamp(min=0).sqrt().unsqueeze(1)
 
