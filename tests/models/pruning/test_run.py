@@ -148,3 +148,22 @@ def test_run_validation():
         PruningRun(net, "random", scheme, max_steps=0)
     with pytest.raises(PruningError, match="'obd' pruning method needs training data"):
         PruningRun(net, "obd", scheme)
+
+
+def test_neuron_runs_count_neurons_and_report_weight_sparsity():
+    torch.manual_seed(0)
+    net = MaskedFeedForward(6, [8, 4], 2)  # 12 hidden neurons, 48 + 32 + 8 = 88 weights
+    scheme = create_pruning_scheme("fixed_size", amount=0.25)  # 3 neurons per step
+    records = list(
+        PruningRun(net, "magnitude_class_blinded", scheme, granularity="neuron", max_steps=2)
+    )
+    assert [r.removed for r in records] == [0, 3, 3]
+    assert [r.pruned_fraction for r in records] == [0.0, 0.25, 0.5]
+    dead = [
+        int((~net.layers[0].get_mask().any(1)).sum()),
+        int((~net.layers[1].get_mask().any(1)).sum()),
+    ]
+    assert sum(dead) == 6
+    alive_first, alive_second = 8 - dead[0], 4 - dead[1]
+    weights = 6 * alive_first + alive_first * alive_second + alive_second * 2
+    assert records[-1].sparsity == pytest.approx(1 - weights / 88)
