@@ -8,7 +8,9 @@ with and without cycles, every accepted input kind, and hypothesis-generated gra
 from __future__ import annotations
 
 import math
+import os
 import random
+from concurrent.futures import ProcessPoolExecutor
 
 import igraph as ig
 import networkx as nx
@@ -361,3 +363,10 @@ def test_features_match_networkx_on_generated_graphs(graph, orientation):
     assert_features_close(
         graph_features(graph, orientation=orientation), nx_features(graph, orientation=orientation)
     )
+
+
+def test_pool_workers_are_not_forked_from_this_process():
+    # forked workers would inherit this process's polars/DuckDB threads' locks
+    with ProcessPoolExecutor(max_workers=1, mp_context=extract._worker_context()) as pool:
+        parent = pool.submit(os.getppid).result()
+    assert parent != os.getpid()
