@@ -116,10 +116,22 @@ def scratch_registry(monkeypatch):
 
 
 @pytest.mark.parametrize("cell", list_cells())
-def test_every_registered_cell_runs_in_fused_layers_and_the_wavefront_sweep(cell):
-    registered = get_cell(cell)
-    assert callable(registered.fused) and registered.sweep is not None
-    assert registered.sweep.has_cell_state == registered.has_cell_state
+def test_every_registered_cell_gives_the_same_states_fused_and_in_the_wavefront_sweep(cell):
+    """One vertex with 3 units is one recurrent layer: both paths must agree exactly."""
+    torch.manual_seed(0)
+    fused = MaskedRecurrentLayer(cell, 2, 3).double()
+    swept = StructuredRNN(nx.empty_graph(1), cell, 2, units_per_vertex=3).double()
+    with torch.no_grad():
+        swept.weight_ih.zero_()
+        swept.weight_ih[:, :2] = fused.weight_ih
+        swept.weight_hh.copy_(fused.weight_hh)
+        swept.bias_ih.copy_(fused.bias_ih)
+        swept.bias_hh.copy_(fused.bias_hh)
+    x = torch.randn(4, 6, 2, dtype=torch.double)
+    states, _ = fused(x)  # (batch, time, hidden)
+    torch.testing.assert_close(swept(x), states[:, -1])
+    lengths = torch.tensor([6, 2, 4, 1])
+    torch.testing.assert_close(swept(x, lengths), states[torch.arange(4), lengths - 1])
 
 
 def test_registry_refuses_a_duplicate_name(scratch_registry):
@@ -147,6 +159,7 @@ def test_a_cell_without_sweep_step_runs_fused_and_is_refused_by_structured_rnn_a
     reference.load_state_dict(layer.state_dict())
     x = torch.randn(2, 5, 3)
     torch.testing.assert_close(layer(x)[0], reference(x)[0])
+    assert not torch.equal(layer(x)[0], torch.zeros(2, 5, 4))
     with pytest.raises(ValueError, match="'tanh_fused_only' was registered without a wavefront"):
         StructuredRNN(nx.path_graph(3), "tanh_fused_only", 3)
     with pytest.raises(ValueError, match="without a wavefront sweep step"):
