@@ -6,7 +6,9 @@ Everything public is importable from ``models`` directly; each name lives in one
 * :mod:`models.masking` — the one mask mechanism (``MaskedModule``);
 * :mod:`models.masked_linear`, :mod:`models.feedforward`, :mod:`models.dag_network` — masked
   layers and networks; :mod:`models.masked_recurrent`, :mod:`models.structured_rnn` — masked
-  recurrent networks;
+  recurrent networks; :mod:`models.recurrent_cells` — the one cell registry (fused kernel
+  and wavefront sweep step of every cell); :mod:`models.wavefront` — the structured RNN's
+  sweep (plan, cell math, buffers, products, autograd function);
 * :mod:`models.to_graph` — model <-> neuron graph;
 * :mod:`models.sparsity` — the paper's ξ and parameter counts;
 * :mod:`models.sparse_inference` — CSR / shrunk dense inference;
