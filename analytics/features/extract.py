@@ -39,6 +39,10 @@ _SPLIT_COST = 2_000_000  # graphs above this are split by source vertex across t
 _MIN_POOL_COST = 1_000_000  # less work than this is done in-process: a pool costs ~25 ms
 _MIN_CHUNK_COST = 200_000  # smaller chunks than this do not pay for their trip to a worker
 _CHUNKS_PER_WORKER = 4  # more chunks than workers evens out the load
+# The first pool of a process starts the forkserver, which imports numpy, polars, networkx and
+# igraph (igraph pulls in matplotlib): 1-3 s. Until then a pool must have this much work.
+_COLD_POOL_COST = 20_000_000
+_FORKSERVER_STARTED = False  # whether this process's forkserver is up (pools then start in ms)
 
 
 def graph_features(graph: Any, *, orientation: str = "smaller_to_larger") -> dict[str, float]:
@@ -170,7 +174,9 @@ def _feature_rows(
         small = [i for i, c in enumerate(cost) if c < _SPLIT_COST]
         target = max(_MIN_CHUNK_COST, sum(cost[i] for i in small) / (workers * _CHUNKS_PER_WORKER))
         chunks = _chunk(small, cost, target)
-        if big or (len(chunks) > 1 and sum(cost) >= _MIN_POOL_COST):
+        total = sum(cost)
+        worth_a_pool = big or (len(chunks) > 1 and total >= _MIN_POOL_COST)
+        if worth_a_pool and (_FORKSERVER_STARTED or total >= _COLD_POOL_COST):
             _run_pool(rows, graphs, big, chunks, workers, advance)
             return rows
     for chunk in _chunk(list(range(len(items))), cost, _MIN_CHUNK_COST):
@@ -187,7 +193,10 @@ def _run_pool(
     workers: int,
     advance: Callable[[float], None],
 ) -> None:
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context())
+    global _FORKSERVER_STARTED
+    context = _worker_context()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    _FORKSERVER_STARTED = context.get_start_method() == "forkserver"
     try:
         tasks: dict[Future, tuple[str, Any]] = {}
         for i in big:  # first, so that the longest tasks do not start last
