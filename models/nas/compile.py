@@ -33,7 +33,7 @@ from torch import nn
 
 from models.nas.genotype import CONV_OPS, Genotype
 
-__all__ = ["GenotypeNetwork", "compile_genotype", "vertex_channels"]
+__all__ = ["GenotypeNetwork", "compile_genotype", "feature_graph", "vertex_channels"]
 
 
 def vertex_channels(genotype: Genotype, in_channels: int) -> dict[Hashable, int]:
@@ -56,6 +56,15 @@ def vertex_channels(genotype: Genotype, in_channels: int) -> dict[Hashable, int]
         else:
             channels[v] = max(widths)
     return channels
+
+
+def feature_graph(genotype: Genotype, *, in_channels: int) -> nx.DiGraph:
+    """A copy of the genotype's graph whose every vertex has its ``op`` and output ``channels``
+    (:func:`vertex_channels`): the labelled DAG :mod:`analytics.features.nas` measures."""
+    graph = genotype.relabelled()
+    for v, width in vertex_channels(Genotype(graph), in_channels).items():
+        graph.nodes[v]["channels"] = width
+    return graph
 
 
 class GenotypeNetwork(nn.Module):
