@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import igraph as ig
 import networkx as nx
@@ -58,7 +58,9 @@ from analytics.features.groups import FEATURE_NAMES
 __all__ = [
     "CNN_OPERATIONS",
     "GNN_OPERATIONS",
+    "LabelledDAG",
     "LabelledFeatureGroup",
+    "as_labelled_dag",
     "get_labelled_feature_group",
     "labelled_features",
     "list_labelled_feature_groups",
@@ -70,20 +72,28 @@ GNN_OPERATIONS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "s
 _PATH_KINDS = ("shortest", "longest", "random_walk")
 
 
+class LabelledDAG(NamedTuple):
+    """A labelled DAG as plain lists: vertex ``i`` has ``ops[i]`` and ``channels[i]``."""
+
+    ops: Sequence[str]
+    channels: Sequence[float]
+    arcs: Sequence[tuple[int, int]]  # (u, v) vertex indices
+
+
 @dataclass(frozen=True)
 class LabelledFeatureGroup:
-    """A named set of columns computed from a labelled DAG: ``compute(graph) -> row``."""
+    """A named set of columns computed from a labelled DAG: ``compute(dag) -> row``."""
 
     name: str
     columns: tuple[str, ...]
-    compute: Callable[[nx.DiGraph], np.ndarray]
+    compute: Callable[[LabelledDAG], np.ndarray]
 
 
 _GROUPS: dict[str, LabelledFeatureGroup] = {}
 
 
 def register_labelled_feature_group(
-    name: str, columns: Sequence[str], compute: Callable[[nx.DiGraph], np.ndarray]
+    name: str, columns: Sequence[str], compute: Callable[[LabelledDAG], np.ndarray]
 ) -> LabelledFeatureGroup:
     """Register ``compute`` as labelled feature group ``name`` computing ``columns``.
 
@@ -118,8 +128,13 @@ def get_labelled_feature_group(name: str) -> LabelledFeatureGroup:
     return _GROUPS[name]
 
 
-def labelled_features(graphs: Mapping[Any, nx.DiGraph], *, group: str) -> pl.DataFrame:
+def labelled_features(
+    graphs: Mapping[Any, nx.DiGraph | LabelledDAG], *, group: str
+) -> pl.DataFrame:
     """One row per graph: a ``key`` column, then the columns of labelled group ``group``.
+
+    Graphs are networkx ``DiGraph`` objects (see the module docstring) or, to skip networkx for
+    many small graphs, :class:`LabelledDAG` lists.
 
     Raises
     ------
@@ -130,7 +145,8 @@ def labelled_features(graphs: Mapping[Any, nx.DiGraph], *, group: str) -> pl.Dat
     rows = np.empty((len(graphs), len(spec.columns)))
     for i, (key, graph) in enumerate(graphs.items()):
         try:
-            rows[i] = spec.compute(graph)
+            dag = graph if isinstance(graph, LabelledDAG) else as_labelled_dag(graph)
+            rows[i] = spec.compute(dag)
         except _LabelError as exc:
             raise ValueError(f"The graph with key {key!r}: {exc}") from None
     columns = [pl.Series("key", list(graphs))]
@@ -156,9 +172,10 @@ class _LabelError(ValueError):
     pass
 
 
-def _row_computer(operations: Sequence[str]) -> Callable[[nx.DiGraph], np.ndarray]:
-    def compute(graph: nx.DiGraph) -> np.ndarray:
-        ops, channels, arcs, source, sink = _read(graph)
+def _row_computer(operations: Sequence[str]) -> Callable[[LabelledDAG], np.ndarray]:
+    def compute(dag_arrays: LabelledDAG) -> np.ndarray:
+        ops, channels, arcs = dag_arrays
+        source, sink = _terminals(ops)
         n = len(ops)
         dag = ig.Graph(n=n, edges=arcs, directed=True)
         if not dag.is_dag():
@@ -197,7 +214,8 @@ def _row_computer(operations: Sequence[str]) -> Callable[[nx.DiGraph], np.ndarra
     return compute
 
 
-def _read(graph: Any):
+def as_labelled_dag(graph: Any) -> LabelledDAG:
+    """The :class:`LabelledDAG` of a networkx ``DiGraph`` with ``op``/``channels`` vertices."""
     if not isinstance(graph, nx.DiGraph):
         raise _LabelError(f"expected a networkx DiGraph, got {type(graph).__name__}.")
     order = list(graph)
@@ -212,14 +230,17 @@ def _read(graph: Any):
             raise _LabelError(f"vertex {v!r} needs a positive 'channels'; got {width!r}.")
         ops.append(data["op"])
         channels.append(float(width))
-    terminals = {}
+    return LabelledDAG(ops, channels, [(index[u], index[v]) for u, v in graph.edges])
+
+
+def _terminals(ops: Sequence[str]) -> tuple[int, int]:
+    terminals = []
     for op in ("input", "output"):
         found = [i for i, o in enumerate(ops) if o == op]
         if len(found) != 1:
             raise _LabelError(f"needs exactly one {op!r} vertex; found {len(found)}.")
-        terminals[op] = found[0]
-    arcs = [(index[u], index[v]) for u, v in graph.edges]
-    return ops, channels, arcs, terminals["input"], terminals["output"]
+        terminals.append(found[0])
+    return terminals[0], terminals[1]
 
 
 def _mean_std(values: Sequence[float]) -> list[float]:
