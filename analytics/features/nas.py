@@ -16,6 +16,8 @@ deviation, ``ddof=0``, so one value has std 0; statistics over no value are NaN)
 * ``path_shortest``, ``path_longest``, ``path_random_walk`` — arcs on the shortest and the
   longest input→output path, and the expected number of steps of a random walk from the input
   that follows a uniformly chosen outgoing arc until it reaches the output;
+* ``vertices_OP`` — how many vertices carry operation OP (0 when none: the per-operation
+  statistics below are then NaN, and a regressor's imputation would hide that absence);
 * ``path_{shortest,longest,random_walk}_OP_{mean,std}`` — the same three lengths measured
   *from each vertex of operation OP to the output*, summarised over those vertices (the
   paper's "path lengths per operation type");
@@ -156,6 +158,7 @@ def labelled_features(
 
 def _columns(operations: Sequence[str]) -> list[str]:
     columns = ["layer_mass_mean", "layer_mass_std", *(f"path_{k}" for k in _PATH_KINDS)]
+    columns += [f"vertices_{op}" for op in operations]
     for kind in _PATH_KINDS:
         for op in operations:
             columns += [f"path_{kind}_{op}_mean", f"path_{kind}_{op}_std"]
@@ -197,7 +200,7 @@ def _row_computer(operations: Sequence[str]) -> Callable[[LabelledDAG], np.ndarr
                 for v in range(n) if predecessors[v]]  # fmt: skip
         nan3 = (np.nan, np.nan, np.nan)
         from_source = to_sink[source] or nan3
-        row = [*_mean_std(mass), *from_source]
+        row = [*_mean_std(mass), *from_source, *(float(ops.count(op)) for op in operations)]
         for kind in range(3):
             for op in operations:
                 row += _mean_std([(to_sink[v] or nan3)[kind] for v in range(n) if ops[v] == op])

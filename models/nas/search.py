@@ -75,6 +75,7 @@ class SearchHistory(Generic[T]):
     """Every candidate a search scored, in order."""
 
     evaluations: list[Evaluation[T]] = field(default_factory=list)
+    best_score: float = -math.inf  # highest measured score so far
 
     @property
     def queries(self) -> int:
@@ -128,6 +129,7 @@ def genetic_search(
     config: GeneticConfig | None = None,
     predictor: Predictor[T] | None = None,
     seed: int = 0,
+    until: float | None = None,
     on_generation: Callable[[int, SearchHistory[T]], None] | None = None,
 ) -> SearchHistory[T]:
     """The genetic loop of Irwin-Harris et al. with an optional predictor.
@@ -142,6 +144,8 @@ def genetic_search(
     ----------
     budget:
         Queries (measured candidates) to spend; the search stops when it is used up.
+    until:
+        Stop early once a measured score reaches this (every strategy takes it).
     on_generation:
         Called as ``on_generation(generation, history)`` after each generation (progress).
     """
@@ -153,7 +157,7 @@ def genetic_search(
     first = _fresh(space, rng, seen, min(config.population, budget))
     population = _measure(first, evaluate, history, generation=0)
     generation = 0
-    while history.queries < budget:
+    while history.queries < budget and not _reached(history, until):
         generation += 1
         population.sort(key=lambda e: e.score, reverse=True)
         removed = max(1, math.floor(config.removal_fraction * len(population)))
@@ -190,33 +194,67 @@ def regularized_evolution(
     population: int = 30,
     sample_size: int = 10,
     seed: int = 0,
+    until: float | None = None,
+    predictor: Predictor[T] | None = None,
+    estimation_fraction: float = 0.5,
+    min_train: int = 20,
 ) -> SearchHistory[T]:
     """Aging evolution (Real et al. 2019): mutate the best of a random sample, drop the oldest.
 
     The population is a queue of ``population`` measured candidates; each step draws
     ``sample_size`` of them, mutates the best into a child, measures it, appends it and removes
     the oldest member — whatever its score.
+
+    With a ``predictor`` (once ``min_train`` candidates are measured) each step proposes
+    ``1 / (1 - estimation_fraction)`` children (2 for the default 0.5) from as many sampled
+    parents; the predictor is refitted on every measured candidate, the child it ranks first
+    is measured and joins the queue, the others are recorded as predicted (``measured=False``)
+    and may be proposed again later.
     """
     _check("budget", budget, budget >= 1, "an int >= 1")
     _check("population", population, population >= 1, "an int >= 1")
     _check("sample_size", sample_size, 1 <= sample_size <= population, "in [1, population]")
+    _check("estimation_fraction", estimation_fraction, 0.0 <= estimation_fraction < 1.0,
+           "a float in [0, 1)")  # fmt: skip
     rng = random.Random(seed)
     history: SearchHistory[T] = SearchHistory()
     seen: set[Hashable] = set()
     queue = deque(_measure(_fresh(space, rng, seen, min(population, budget)), evaluate, history,
                            generation=0))  # fmt: skip
+    proposals = max(1, round(1 / (1 - estimation_fraction)))
     step = 0
-    while history.queries < budget:
+    while history.queries < budget and not _reached(history, until):
         step += 1
-        parent = max(rng.sample(list(queue), sample_size), key=lambda e: e.score)
-        child = _unseen(lambda p=parent: space.mutate(p.candidate, rng), space, seen)
-        queue.extend(_measure([child], evaluate, history, generation=step))
+        use_predictor = predictor is not None and history.queries >= min_train
+        children = []
+        for _ in range(proposals if use_predictor else 1):
+            parent = max(rng.sample(list(queue), sample_size), key=lambda e: e.score)
+            children.append(_unseen(lambda p=parent: space.mutate(p.candidate, rng), space, seen))
+        if use_predictor:
+            measured = history.measured()
+            predictor.fit([e.candidate for e in measured], [e.score for e in measured])
+            predicted = list(predictor.predict(children))
+            best = max(range(len(children)), key=lambda i: predicted[i])
+            for i, child in enumerate(children):
+                if i != best:
+                    history.evaluations.append(
+                        Evaluation(child, float(predicted[i]), False, history.queries, step)
+                    )
+                    seen.discard(space.key(child))
+            children = [children[best]]
+        queue.extend(_measure(children, evaluate, history, generation=step))
         queue.popleft()
     return history
 
 
 def random_search(
-    space: SearchSpace[T], evaluate: Evaluate, *, budget: int, seed: int = 0, batch: int = 30
+    space: SearchSpace[T],
+    evaluate: Evaluate,
+    *,
+    budget: int,
+    seed: int = 0,
+    batch: int = 30,
+    until: float | None = None,
 ) -> SearchHistory[T]:
     """Measure ``budget`` distinct random samples (in batches of ``batch``)."""
     _check("budget", budget, budget >= 1, "an int >= 1")
@@ -224,7 +262,7 @@ def random_search(
     history: SearchHistory[T] = SearchHistory()
     seen: set[Hashable] = set()
     generation = 0
-    while history.queries < budget:
+    while history.queries < budget and not _reached(history, until):
         size = min(batch, budget - history.queries)
         _measure(_fresh(space, rng, seen, size), evaluate, history, generation=generation)
         generation += 1
@@ -283,8 +321,13 @@ def _measure(candidates, evaluate, history, *, generation):
     for candidate, score in zip(candidates, scores, strict=True):
         entry = Evaluation(candidate, float(score), True, history.queries + 1, generation)
         history.evaluations.append(entry)
+        history.best_score = max(history.best_score, entry.score)
         entries.append(entry)
     return entries
+
+
+def _reached(history, until):
+    return until is not None and history.best_score >= until
 
 
 def _check(name, value, ok, expected):

@@ -51,6 +51,7 @@ def test_hand_computed_values_on_a_diamond():
     assert row["path_shortest_conv5x5_mean"] == 1.0
     assert math.isnan(row["path_shortest_avgpool_mean"])  # no such vertex
     assert row["depth"] == 2.0
+    assert (row["vertices_conv3x3"], row["vertices_maxpool"], row["vertices_avgpool"]) == (1, 1, 0)
 
 
 def test_agrees_with_networkx_on_random_genotypes():

@@ -118,3 +118,11 @@ def test_genetic_search_runs_on_cnn_genotypes():
     assert len({space.key(e.candidate) for e in history.evaluations}) == 20
     assert history.best_measured().score >= max(e.score for e in history.measured()[:6])
     assert isinstance(space.sample(random.Random(0)).depth, int)
+
+
+@pytest.mark.parametrize("strategy", [genetic_search, regularized_evolution, random_search])
+def test_until_stops_at_the_first_measured_hit(strategy):
+    history = strategy(BitSpace(), count_ones, budget=3000, seed=2, until=11)
+    assert history.best_score >= 11
+    first = history.queries_to_reach(11)
+    assert first is not None and history.queries - first < 30  # at most the rest of a batch
