@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import random
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -190,7 +191,9 @@ class TablePredictor:
         if self.fitted_on_ and len(candidates) < self.fitted_on_ * (1 + self.refit_growth):
             return
         rows = [self.table.row[h] for h in candidates]
-        self.model_.fit(self.features[rows], np.asarray(scores))
+        with warnings.catch_warnings():  # a feature absent from every row so far: dropped
+            warnings.filterwarnings("ignore", "Skipping features without any observed values")
+            self.model_.fit(self.features[rows], np.asarray(scores))
         self.fitted_on_, self.fits_ = len(candidates), self.fits_ + 1
 
     def predict(self, candidates: Sequence[int]) -> list[float]:

@@ -59,6 +59,7 @@ def test_mutation_and_crossover_stay_in_the_table(proteins):
         assert not Counter(decode_hash(mixed)[1]) - (before + Counter(decode_hash(other)[1]))
 
 
+@pytest.mark.filterwarnings("ignore:Skipping features without any observed values")
 def test_predictor_is_the_registry_regressor_refitted_as_data_grows(proteins):
     table, features = proteins
     predictor = TablePredictor(table, features, regressor="bayesian_ridge", refit_growth=0.5)

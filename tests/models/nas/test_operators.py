@@ -58,7 +58,7 @@ def test_duplicate_and_unknown_operators_are_refused():
         get_operator("no_such_operator")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31), steps=st.integers(1, 6))
 def test_random_chains_of_operators_stay_valid(seed, steps):
     rng = random.Random(seed)
