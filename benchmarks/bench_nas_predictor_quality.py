@@ -43,6 +43,9 @@ def main() -> None:
         table = BenchTable.load(dataset)
         features, target = structural_features(table), table.valid
         for size in args.sizes:
+            if size >= target.size:
+                print(f"{dataset:10} {size:>5} skipped: the table has only {target.size} rows")
+                continue
             scores = []
             for seed in range(args.seeds):
                 order = np.random.default_rng(seed).permutation(target.size)
