@@ -33,6 +33,7 @@ __all__ = [
     "GenotypeError",
     "Genotype",
     "OPERATIONS",
+    "RANDOM_SEARCH_CONFIG",
     "SearchSpaceConfig",
     "random_genotype",
     "random_operation",
@@ -86,6 +87,10 @@ class SearchSpaceConfig:
                 "The 'branch_probability' parameter of SearchSpaceConfig must be in [0, 1]. "
                 f"Got {self.branch_probability!r} instead."
             )
+
+
+# The paper's random-search baseline draws deeper genotypes than its genetic search.
+RANDOM_SEARCH_CONFIG = SearchSpaceConfig(min_depth=10, max_depth=36)
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,7 +7,13 @@ import pytest
 import torch
 
 from models.nas.compile import compile_genotype, vertex_channels
-from models.nas.genotype import Genotype, GenotypeError, SearchSpaceConfig, random_genotype
+from models.nas.genotype import (
+    RANDOM_SEARCH_CONFIG,
+    Genotype,
+    GenotypeError,
+    SearchSpaceConfig,
+    random_genotype,
+)
 
 
 def _chain(*ops, edges=None) -> nx.DiGraph:
@@ -65,6 +71,8 @@ def test_random_genotypes_respect_the_depth_range():
     depths = {random_genotype(config=config, seed=s).depth for s in range(60)}
     assert depths <= set(range(6, 13)) and len(depths) > 3
     assert random_genotype(depth=9, seed=1).depth == 9
+    deep = {random_genotype(config=RANDOM_SEARCH_CONFIG, seed=s).depth for s in range(30)}
+    assert deep <= set(range(10, 37)) and max(deep) > 20
 
 
 def test_random_genotypes_are_reproducible_from_the_seed():
