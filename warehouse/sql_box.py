@@ -1,7 +1,8 @@
 """The read-only SQL box behind ``sparsescope sql`` and the dashboard's query page.
 
 User-written SQL runs on its own read-only connection with external access, extension loading
-and configuration changes disabled (:data:`~warehouse.connection.SAFE_READER_CONFIG`). Only a
+and configuration changes disabled (:data:`~warehouse.connection.SAFE_READER_CONFIG`, the
+configuration of every reader, so the SQL box can be open beside other readers in one process). Only a
 single SELECT statement is accepted (checked with :func:`duckdb.extract_statements`), a timer
 interrupts it after ``timeout`` seconds, and at most ``max_rows`` rows come back.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from warehouse.connection import SAFE_READER_CONFIG, reader
+from warehouse.connection import reader
 from warehouse.errors import UnsafeQueryError, WarehouseError
 
 __all__ = ["QueryResult", "check_select", "run_sql"]
@@ -68,7 +69,7 @@ def run_sql(
     if timeout <= 0:
         raise ValueError(f"The 'timeout' parameter of run_sql must be > 0. Got {timeout}.")
     query = check_select(sql)
-    with reader(db, config=SAFE_READER_CONFIG) as con:
+    with reader(db) as con:
         timer = threading.Timer(timeout, con.interrupt)
         timer.start()
         try:

@@ -58,3 +58,46 @@ def test_check_select_returns_the_statement():
     assert check_select("  SELECT 1 ; ") == "SELECT 1"
     with pytest.raises(UnsafeQueryError, match="parse"):
         check_select("SELEC 1")
+
+
+def test_the_sql_box_runs_while_a_normal_reader_is_open_in_the_same_process(filled):
+    """Two dashboard sessions in one process: one holds a reader, the other uses the SQL page."""
+    from warehouse.connection import reader
+
+    with reader(filled) as con:
+        result = run_sql(filled, "SELECT count(*) AS n FROM networks")
+        assert con.execute("SELECT count(*) FROM networks").fetchall() == [(4,)]
+    assert result.frame["n"].to_list() == [4]
+
+
+def test_a_normal_reader_opened_while_a_slow_sql_box_query_runs(filled):
+    import threading
+    import time
+
+    from warehouse.connection import reader
+
+    started = threading.Event()
+    outcome: dict = {}
+
+    def slow() -> None:
+        started.set()
+        try:
+            run_sql(
+                filled,
+                "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b",
+                timeout=1.5,
+            )
+        except WarehouseError as exc:
+            outcome["error"] = str(exc)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    started.wait()
+    time.sleep(0.3)  # let the SQL box open its connection first (its query runs 1.5 s)
+    try:
+        assert queries.counts(filled)["networks"] == 4
+        with reader(filled) as con:
+            assert con.execute("SELECT count(*) FROM networks").fetchall() == [(4,)]
+    finally:
+        thread.join()
+    assert "longer than" in outcome.get("error", "")
