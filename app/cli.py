@@ -233,7 +233,8 @@ def regress(
 def export(
     format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,  # noqa: A002
     out: Annotated[
-        Path | None, typer.Option(help="Output file (default meta_dataset.EXT).")
+        Path | None,
+        typer.Option(help="Output file, or a directory to write meta_dataset.EXT into."),
     ] = None,
     study: Annotated[str | None, typer.Option(help="Only this study.")] = None,
     db: DbOption = None,
@@ -242,6 +243,8 @@ def export(
     from warehouse.export import export_meta_dataset
 
     target = out or Path(f"meta_dataset.{format.value}")
+    if target.is_dir():
+        target = target / f"meta_dataset.{format.value}"
     rows = export_meta_dataset(db, target, format=format.value, study=study)
     console.print(f"Wrote {rows} row(s) to {target}.")
 
