@@ -12,7 +12,7 @@ import subprocess
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import polars as pl
 import typer
@@ -34,6 +34,8 @@ app = typer.Typer(
 app.add_typer(reber_app, name="reber", help="Generate and check Reber grammar datasets.")
 study_app = typer.Typer(help="Run the studies that train networks into the warehouse.")
 app.add_typer(study_app, name="study")
+
+LOOPBACK = "127.0.0.1"  # the dashboard's default address: this machine only
 
 console = Console()
 error_console = Console(stderr=True)
@@ -269,20 +271,39 @@ def sql(
 @app.command()
 def dashboard(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    address: Annotated[
+        str,
+        typer.Option(
+            help="Interface to listen on. The SQL page is unauthenticated: only bind beyond "
+            "127.0.0.1 on a network you trust."
+        ),
+    ] = LOOPBACK,
     headless: Annotated[bool, typer.Option(help="Do not open a browser.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Open the Streamlit dashboard on the warehouse."""
+    """Open the Streamlit dashboard on the warehouse (on 127.0.0.1 unless --address says else)."""
     from warehouse.connection import resolve_db_path
 
+    if address not in (LOOPBACK, "localhost", "::1"):
+        error_console.print(
+            f"[yellow]warning:[/] the dashboard listens on {address}:{port}; its SQL page is "
+            "unauthenticated, so anyone who can reach that address can read the whole warehouse.",
+            highlight=False,
+            soft_wrap=True,
+        )
     script = Path(__file__).parent / "dashboard" / "main.py"
     env = dict(os.environ, SPARSESCOPE_DB=str(resolve_db_path(db).resolve()))
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.port", str(port), "--server.headless", str(headless).lower(),
+        "--server.address", address, "--server.port", str(port),
+        "--server.headless", str(headless).lower(),
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",  # no "Deploy" button
     ]  # fmt: skip
-    raise typer.Exit(subprocess.call(command, env=env))
+    code = subprocess.call(command, env=env)
+    if code:  # e.g. the port is taken: Streamlit said why on stderr
+        error_console.print(f"[bold red]error:[/] the dashboard stopped with exit status {code}.")
+    raise typer.Exit(code)
 
 
 def _meta_for(db, *, study: str | None, target: str, by: str | None):
@@ -414,30 +435,45 @@ def _cell(value: object) -> str:
 def main() -> None:
     """Entry point: run the app, turning known errors into one line on stderr."""
     try:
-        app(standalone_mode=False)
+        # Typer returns the exit code instead of exiting (typer.Exit(n), and 130 for a Ctrl-C it
+        # caught as KeyboardInterrupt); dropping it would make every failure exit 0.
+        code = app(standalone_mode=False)
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        error_console.print("Interrupted: finished work is kept; run the command again to resume.")
-        raise SystemExit(130) from None
+        _interrupted()
     except Exception as exc:  # noqa: BLE001 - the whole point is one clear line
-        import click
+        _fail(exc)
+    else:
+        if code == _INTERRUPTED:
+            _interrupted()
+        raise SystemExit(code if isinstance(code, int) else 0)
 
-        if isinstance(exc, click.exceptions.Exit):
-            raise SystemExit(exc.exit_code) from None
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        if isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
-            error_console.print(
-                "Interrupted: finished work is kept; run the command again to resume."
-            )
-            raise SystemExit(130) from None
-        if _state["debug"]:
-            raise
-        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-        raise SystemExit(1) from None
+
+_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
+
+
+def _interrupted() -> NoReturn:
+    error_console.print("Interrupted: finished work is kept; run the command again to resume.")
+    raise SystemExit(_INTERRUPTED) from None
+
+
+def _fail(exc: Exception) -> NoReturn:
+    """One clear line for ``exc`` and exit status 1 (``--debug`` re-raises it)."""
+    import click
+
+    if isinstance(exc, click.exceptions.Exit):
+        raise SystemExit(exc.exit_code) from None
+    if isinstance(exc, click.ClickException):
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    if isinstance(exc, click.exceptions.Abort):
+        _interrupted()
+    if _state["debug"]:
+        raise exc
+    message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

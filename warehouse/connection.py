@@ -173,7 +173,7 @@ def reader(
     *,
     lock_timeout: float = 30.0,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection (:data:`SAFE_READER_CONFIG`); closed when the block ends."""
+    """A short-lived read-only connection (:data:`SAFE_READER_CONFIG`), closed after the block."""
     con = open_connection(db, read_only=True, lock_timeout=lock_timeout)
     try:
         yield con
