@@ -135,7 +135,13 @@ def open_connection(
         if read_only:
             check_schema(con, path)
         else:
-            migrate(con)
+            try:
+                migrate(con)
+            except duckdb.Error as exc:
+                raise NotAWarehouseError(
+                    f"{path} is not a sparsescope warehouse: creating its schema failed "
+                    f"({_first_line(exc)}); the file is left as it was."
+                ) from exc
     except BaseException:
         con.close()
         raise
@@ -183,10 +189,14 @@ def reader(
         con.close()
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _reraise(exc: BaseException, db: str | os.PathLike | None, doing: str) -> None:
     """Re-raise a driver error as a :class:`WarehouseError` naming the file (others untouched)."""
     if isinstance(exc, duckdb.Error):
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise WarehouseError(
-            f"{doing} the warehouse {resolve_db_path(db)} failed: {detail}"
+            f"{doing} the warehouse {resolve_db_path(db)} failed: {_first_line(exc)}"
         ) from exc
