@@ -303,7 +303,10 @@ def _check_names(frames: dict[str, pl.DataFrame]) -> None:
         if table not in frames:
             continue
         names = frames[table].get_column(column).unique().to_list()
-        bad = [n for n in names if n and not NAME_PATTERN.match(n)]
+        may_be_empty = column == "split"  # '' is an unnamed split
+        bad = [
+            n for n in names if not (n == "" and may_be_empty) and not NAME_PATTERN.match(n or "")
+        ]
         if bad:
             raise WarehouseError(
                 f"{table}.{column} values must be 1-64 letters, digits, '_', '.', '-' or spaces "

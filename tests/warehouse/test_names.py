@@ -140,3 +140,9 @@ def test_legacy_spellings_stored_before_normalisation_never_collide(db):
     frame = meta_dataset(db)
     assert frame.get_column("density").to_list() == [2.0]
     assert frame.get_column("feature_Density").to_list() == [1.0]
+
+
+def test_an_empty_name_is_refused_before_it_reaches_sql(db):
+    record = NetworkRecord(name="x", features={"": 1.0})
+    with pytest.raises(WarehouseError, match=r"features.name values must be 1-64"):
+        store_records(db, StudyRecord(id="s", kind="test"), [record])
