@@ -101,3 +101,30 @@ def test_a_normal_reader_opened_while_a_slow_sql_box_query_runs(filled):
     finally:
         thread.join()
     assert "longer than" in outcome.get("error", "")
+
+
+def test_values_polars_or_python_cannot_hold_come_back_as_text(filled):
+    result = run_sql(
+        filled,
+        "SELECT 'infinity'::TIMESTAMP AS t, '-infinity'::DATE AS d, INTERVAL 3 DAY AS i,"
+        " union_value(k := 1) AS u, [INTERVAL 1 HOUR] AS l, 1 AS a, 2 AS a, 0.5 AS x",
+    )
+    frame = result.frame
+    assert frame.columns == ["t", "d", "i", "u", "l", "a", "a_1", "x"]
+    assert frame.row(0) == ("infinity", "-infinity", "3 days", "1", "['01:00:00']", 1, 2, 0.5)
+
+
+def test_a_result_that_cannot_be_converted_is_one_line(filled, monkeypatch):
+    """A type a future DuckDB adds, which Polars cannot hold yet: one line, no traceback."""
+    import duckdb
+    import polars as pl
+
+    def refuse(self, *args, **kwargs):
+        raise pl.exceptions.ComputeError("cannot create series from Union\nwith details")
+
+    monkeypatch.setattr(type(duckdb.connect().sql("SELECT 1")), "pl", refuse)
+    with pytest.raises(WarehouseError) as caught:
+        run_sql(filled, "SELECT 1 AS a")
+    assert str(caught.value) == (
+        "The query's result could not be converted: cannot create series from Union"
+    )
