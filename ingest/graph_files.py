@@ -224,8 +224,7 @@ def _check_layers_and_weights(path: Path, graph: nx.Graph) -> None:
         number = _number(value)
         if number is None or math.isinf(number):
             raise GraphFileError(
-                f"{path}: edge ({u!r}, {v!r}) has weight {value!r}; weights must be finite "
-                "numbers."
+                f"{path}: edge ({u!r}, {v!r}) has weight {value!r}; weights must be finite numbers."
             )
         data["weight"] = number
 

@@ -28,4 +28,3 @@ def test_interval_union_and_infinite_timestamps_show_as_a_table(monkeypatch, das
     assert not app.error, [e.value for e in app.error]
     row = app.dataframe[0].value.iloc[0].to_dict()
     assert row == {"i": "01:30:00", "u": "2", "t": "infinity", "networks": 30}
-
