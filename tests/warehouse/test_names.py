@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from analytics.feature_store import compute_missing_features
-from analytics.features import FEATURE_NAMES
+from analytics.features.registry import feature_names
 from ingest.metadataset_csv import import_metadataset
 from warehouse.errors import WarehouseError
 from warehouse.queries import meta_dataset
@@ -82,7 +82,7 @@ def _assert_unharmed(db, before: pl.DataFrame) -> None:
     assert mine.equals(before), "the first study's values changed"
 
 
-@pytest.mark.parametrize("name", [*FEATURE_NAMES, *STUDY_METRICS])
+@pytest.mark.parametrize("name", [*feature_names(), *STUDY_METRICS])
 def test_a_case_variant_column_leaves_stored_studies_unchanged(trained_db, tmp_path, name):
     db = tmp_path / "w.duckdb"
     shutil.copy(trained_db, db)
@@ -146,3 +146,9 @@ def test_an_empty_name_is_refused_before_it_reaches_sql(db):
     record = NetworkRecord(name="x", features={"": 1.0})
     with pytest.raises(WarehouseError, match=r"features.name values must be 1-64"):
         store_records(db, StudyRecord(id="s", kind="test"), [record])
+
+
+def test_the_variants_cover_every_feature_the_warehouse_computes():
+    from analytics.features import FEATURE_NAMES
+
+    assert set(FEATURE_NAMES) <= set(feature_names())
