@@ -460,20 +460,27 @@ def _interrupted() -> NoReturn:
 
 def _fail(exc: Exception) -> NoReturn:
     """One clear line for ``exc`` and exit status 1 (``--debug`` re-raises it)."""
-    import click
-
-    if isinstance(exc, click.exceptions.Exit):
-        raise SystemExit(exc.exit_code) from None
-    if isinstance(exc, click.ClickException):
+    if isinstance(exc, _usage_errors()):  # usage shown, status 2
         exc.show()
         raise SystemExit(exc.exit_code) from None
-    if isinstance(exc, click.exceptions.Abort):
+    if isinstance(exc, typer.Abort):
         _interrupted()
     if _state["debug"]:
         raise exc
     message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise SystemExit(1) from None
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's exception for a malformed command line, and the copy newer Typers vendor."""
+    import click
+
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+    except ImportError:  # a Typer that uses click itself
+        return (click.ClickException,)
+    return (click.ClickException, VendoredClickException)
 
 
 if __name__ == "__main__":

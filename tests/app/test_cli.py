@@ -166,3 +166,9 @@ def test_another_dashboard_address_warns_that_sql_is_open(monkeypatch, capsys, t
     options, err = _dashboard_command(monkeypatch, capsys, tmp_path, "--address", "0.0.0.0")
     assert options["--server.address"] == "0.0.0.0"
     assert "warning" in err and "unauthenticated" in err and "0.0.0.0:8501" in err
+
+
+def test_a_malformed_command_line_shows_usage_and_exits_2(monkeypatch, capsys, tmp_path):
+    code, _, err = run(monkeypatch, capsys, "import-metadataset", tmp_path / "x.csv")
+    assert code == 2
+    assert "Usage:" in err and "--target" in err
