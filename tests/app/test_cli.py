@@ -172,3 +172,16 @@ def test_a_malformed_command_line_shows_usage_and_exits_2(monkeypatch, capsys, t
     code, _, err = run(monkeypatch, capsys, "import-metadataset", tmp_path / "x.csv")
     assert code == 2
     assert "Usage:" in err and "--target" in err
+
+
+def test_ctrl_c_during_a_study_prints_interrupted_and_exits_130(monkeypatch, capsys, tmp_path):
+    """Typer turns the KeyboardInterrupt into a returned 130; main() must not drop it."""
+    import app.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(app.cli, "_run_priors", interrupted)
+    code, _, err = run(monkeypatch, capsys, "study", "priors", "--db", tmp_path / "w.duckdb")
+    assert code == 130
+    assert "Interrupted: finished work is kept" in err
