@@ -119,12 +119,10 @@ def _run_interruptibly(
     try:
         finished = done.wait(timeout)
     except KeyboardInterrupt:
-        con.interrupt()
-        done.wait()
+        _stop(con, done)
         raise
     if not finished:
-        con.interrupt()
-        done.wait()
+        _stop(con, done)
         raise WarehouseError(f"The query ran longer than {timeout:g} s and was stopped.")
     error = outcome.get("error")
     if isinstance(error, duckdb.Error):
@@ -134,6 +132,18 @@ def _run_interruptibly(
             f"The query's result could not be converted: {_first_line(error)}"
         ) from error
     return outcome["frame"]  # type: ignore[return-value]
+
+
+def _stop(con: duckdb.DuckDBPyConnection, done: threading.Event) -> None:
+    """Interrupt the query until its thread is done (an interrupt sent between statements is
+    lost, so it is repeated; a second Ctrl-C does not abandon a running query)."""
+    while True:
+        con.interrupt()
+        try:
+            if done.wait(0.05):
+                return
+        except KeyboardInterrupt:
+            continue
 
 
 def _ident(name: str) -> str:
