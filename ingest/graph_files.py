@@ -2,9 +2,10 @@
 
 One file is one network. Readers are a registry keyed by format name, chosen by file suffix
 (:func:`list_graph_formats`). Graphs are stored simple: parallel edges are merged and self-loops
-removed, and the import report says how many. An empty graph, or a file that does not parse as
-the format its suffix claims, is an error naming the file — and since an import is one
-transaction, nothing of it is stored then.
+removed, and the import report says how many. An empty graph, a file that does not parse as
+the format its suffix claims, a vertex ``layer`` that is not an integer fitting the warehouse's
+INTEGER column, or an edge ``weight`` that is not a finite number is an error naming the file
+(and the vertex or edge) — and since an import is one transaction, nothing of it is stored then.
 
 networkx pickles can run arbitrary code when loaded, so they are read only with
 ``trust_pickle=True`` (``--trust-pickle`` on the command line).

@@ -8,8 +8,12 @@ This is the form the paper's experiments published their results in. Column role
 * ``--group COL``    a categorical column to group by later (e.g. cell type): stored as a label;
 * every other numeric column is a feature, every other text column a label.
 
-Bad input fails before anything is written, with an error naming the file, column and row: a
-missing column, a non-numeric value in the target or in an otherwise numeric column.
+Bad input fails before anything is written, with one line naming the file, column and row: a
+missing column, a non-numeric value in the target or in an otherwise numeric column, an infinite
+value (``inf``, ``Infinity``: refused rather than stored, as it would poison every correlation),
+an empty, repeated or case-variant header cell (SQL names are case-insensitive), or a directory.
+Numbers padded with spaces are numbers; empty cells and ``NaN`` are missing values. Names are
+stored in lower case (see :func:`warehouse.store.normalise_names`).
 """
 
 from __future__ import annotations
