@@ -185,3 +185,13 @@ def test_ctrl_c_during_a_study_prints_interrupted_and_exits_130(monkeypatch, cap
     code, _, err = run(monkeypatch, capsys, "study", "priors", "--db", tmp_path / "w.duckdb")
     assert code == 130
     assert "Interrupted: finished work is kept" in err
+
+
+def test_sql_prints_infinite_timestamps_and_intervals(monkeypatch, capsys, tmp_path):
+    db = tmp_path / "w.duckdb"
+    code, _, err = run(monkeypatch, capsys, "init", "--db", db)
+    assert code == 0, err
+    query = "SELECT 'infinity'::TIMESTAMP AS t, INTERVAL 2 DAY AS i"
+    code, out, err = run(monkeypatch, capsys, "sql", query, "--format", "csv", "--db", db)
+    assert code == 0, err
+    assert out.splitlines() == ["t,i", "infinity,2 days"]
