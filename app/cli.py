@@ -12,7 +12,7 @@ import subprocess
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import polars as pl
 import typer
@@ -36,6 +36,8 @@ app.add_typer(reber_app, name="reber", help="Generate and check Reber grammar da
 study_app = typer.Typer(help="Run the studies that train networks into the warehouse.")
 app.add_typer(study_app, name="study")
 app.command("report")(report)
+
+LOOPBACK = "127.0.0.1"  # the dashboard's default address: this machine only
 
 console = Console()
 error_console = Console(stderr=True)
@@ -267,7 +269,8 @@ def regress(
 def export(
     format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,  # noqa: A002
     out: Annotated[
-        Path | None, typer.Option(help="Output file (default meta_dataset.EXT).")
+        Path | None,
+        typer.Option(help="Output file, or a directory to write meta_dataset.EXT into."),
     ] = None,
     study: Annotated[str | None, typer.Option(help="Only this study.")] = None,
     db: DbOption = None,
@@ -276,6 +279,8 @@ def export(
     from warehouse.export import export_meta_dataset
 
     target = out or Path(f"meta_dataset.{format.value}")
+    if target.is_dir():
+        target = target / f"meta_dataset.{format.value}"
     rows = export_meta_dataset(db, target, format=format.value, study=study)
     console.print(f"Wrote {rows} row(s) to {target}.")
 
@@ -300,20 +305,39 @@ def sql(
 @app.command()
 def dashboard(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    address: Annotated[
+        str,
+        typer.Option(
+            help="Interface to listen on. The SQL page is unauthenticated: only bind beyond "
+            "127.0.0.1 on a network you trust."
+        ),
+    ] = LOOPBACK,
     headless: Annotated[bool, typer.Option(help="Do not open a browser.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Open the Streamlit dashboard on the warehouse."""
+    """Open the Streamlit dashboard on the warehouse (on 127.0.0.1 unless --address says else)."""
     from warehouse.connection import resolve_db_path
 
+    if address not in (LOOPBACK, "localhost", "::1"):
+        error_console.print(
+            f"[yellow]warning:[/] the dashboard listens on {address}:{port}; its SQL page is "
+            "unauthenticated, so anyone who can reach that address can read the whole warehouse.",
+            highlight=False,
+            soft_wrap=True,
+        )
     script = Path(__file__).parent / "dashboard" / "main.py"
     env = dict(os.environ, SPARSESCOPE_DB=str(resolve_db_path(db).resolve()))
     command = [
         sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.port", str(port), "--server.headless", str(headless).lower(),
+        "--server.address", address, "--server.port", str(port),
+        "--server.headless", str(headless).lower(),
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",  # no "Deploy" button
     ]  # fmt: skip
-    raise typer.Exit(subprocess.call(command, env=env))
+    code = subprocess.call(command, env=env)
+    if code:  # e.g. the port is taken: Streamlit said why on stderr
+        error_console.print(f"[bold red]error:[/] the dashboard stopped with exit status {code}.")
+    raise typer.Exit(code)
 
 
 def _meta_for(db, *, study: str | None, target: str, by: str | None):
@@ -464,30 +488,52 @@ def _cell(value: object) -> str:
 def main() -> None:
     """Entry point: run the app, turning known errors into one line on stderr."""
     try:
-        app(standalone_mode=False)
+        # Typer returns the exit code instead of exiting (typer.Exit(n), and 130 for a Ctrl-C it
+        # caught as KeyboardInterrupt); dropping it would make every failure exit 0.
+        code = app(standalone_mode=False)
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        error_console.print("Interrupted: finished work is kept; run the command again to resume.")
-        raise SystemExit(130) from None
+        _interrupted()
     except Exception as exc:  # noqa: BLE001 - the whole point is one clear line
-        import click
+        _fail(exc)
+    else:
+        if code == _INTERRUPTED:
+            _interrupted()
+        raise SystemExit(code if isinstance(code, int) else 0)
 
-        if isinstance(exc, click.exceptions.Exit):
-            raise SystemExit(exc.exit_code) from None
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        if isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
-            error_console.print(
-                "Interrupted: finished work is kept; run the command again to resume."
-            )
-            raise SystemExit(130) from None
-        if _state["debug"]:
-            raise
-        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-        raise SystemExit(1) from None
+
+_INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
+
+
+def _interrupted() -> NoReturn:
+    error_console.print("Interrupted: finished work is kept; run the command again to resume.")
+    raise SystemExit(_INTERRUPTED) from None
+
+
+def _fail(exc: Exception) -> NoReturn:
+    """One clear line for ``exc`` and exit status 1 (``--debug`` re-raises it)."""
+    if isinstance(exc, _usage_errors()):  # usage shown, status 2
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    if isinstance(exc, typer.Abort):
+        _interrupted()
+    if _state["debug"]:
+        raise exc
+    message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise SystemExit(1) from None
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's exception for a malformed command line, and the copy newer Typers vendor."""
+    import click
+
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+    except ImportError:  # a Typer that uses click itself
+        return (click.ClickException,)
+    return (click.ClickException, VendoredClickException)
 
 
 if __name__ == "__main__":

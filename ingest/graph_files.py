@@ -2,9 +2,10 @@
 
 One file is one network. Readers are a registry keyed by format name, chosen by file suffix
 (:func:`list_graph_formats`). Graphs are stored simple: parallel edges are merged and self-loops
-removed, and the import report says how many. An empty graph, or a file that does not parse as
-the format its suffix claims, is an error naming the file — and since an import is one
-transaction, nothing of it is stored then.
+removed, and the import report says how many. An empty graph, a file that does not parse as
+the format its suffix claims, a vertex ``layer`` that is not an integer fitting the warehouse's
+INTEGER column, or an edge ``weight`` that is not a finite number is an error naming the file
+(and the vertex or edge) — and since an import is one transaction, nothing of it is stored then.
 
 networkx pickles can run arbitrary code when loaded, so they are read only with
 ``trust_pickle=True`` (``--trust-pickle`` on the command line).
@@ -13,6 +14,7 @@ networkx pickles can run arbitrary code when loaded, so they are read only with
 from __future__ import annotations
 
 import json
+import math
 import os
 import pickle
 from collections.abc import Callable, Iterable, Sequence
@@ -162,6 +164,7 @@ def read_graph_file(
     simple: nx.Graph = nx.DiGraph(raw) if raw.is_directed() else nx.Graph(raw)
     merged = edges_before - simple.number_of_edges()
     simple.remove_edges_from(list(nx.selfloop_edges(simple)))
+    _check_layers_and_weights(path, simple)
     return GraphImport(path, name, simple, loops, merged)
 
 
@@ -203,6 +206,55 @@ def import_graph_files(
         db, StudyRecord(id=study, kind="import-graphs"), records, replace=replace
     )
     return report, imports
+
+
+_INT32 = (-(2**31), 2**31 - 1)  # the warehouse's INTEGER column of a vertex's layer
+
+
+def _check_layers_and_weights(path: Path, graph: nx.Graph) -> None:
+    """Make ``layer`` an int and ``weight`` a float in place, or raise naming file and element.
+
+    A layer must be an integer (``2.0`` and ``"2"`` are fine) that fits the warehouse's INTEGER
+    column; a weight a finite number (NaN counts as no weight).
+    """
+    low, high = _INT32
+    for vertex, data in graph.nodes(data=True):
+        if "layer" not in data or data["layer"] is None:
+            continue
+        value = data["layer"]
+        number = _number(value)
+        if (
+            number is None
+            or not math.isfinite(number)
+            or number != int(number)
+            or not low <= number <= high
+        ):
+            raise GraphFileError(
+                f"{path}: vertex {vertex!r} has layer {value!r}; layers must be integers in "
+                f"[{low}, {high}]."
+            )
+        data["layer"] = int(number)
+    for u, v, data in graph.edges(data=True):
+        if "weight" not in data or data["weight"] is None:
+            continue
+        value = data["weight"]
+        number = _number(value)
+        if number is None or math.isinf(number):
+            raise GraphFileError(
+                f"{path}: edge ({u!r}, {v!r}) has weight {value!r}; weights must be finite numbers."
+            )
+        data["weight"] = number
+
+
+def _number(value) -> float | None:
+    """``value`` as a float if it is a number or a numeric string (not a bool), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None if math.isnan(number) and not isinstance(value, float) else number
 
 
 def _int_if_possible(value: str):

@@ -8,12 +8,17 @@ This is the form the paper's experiments published their results in. Column role
 * ``--group COL``    a categorical column to group by later (e.g. cell type): stored as a label;
 * every other numeric column is a feature, every other text column a label.
 
-Bad input fails before anything is written, with an error naming the file, column and row: a
-missing column, a non-numeric value in the target or in an otherwise numeric column.
+Bad input fails before anything is written, with one line naming the file, column and row: a
+missing column, a non-numeric value in the target or in an otherwise numeric column, an infinite
+value (``inf``, ``Infinity``: refused rather than stored, as it would poison every correlation),
+an empty, repeated or case-variant header cell (SQL names are case-insensitive), or a directory.
+Numbers padded with spaces are numbers; empty cells and ``NaN`` are missing values. Names are
+stored in lower case (see :func:`warehouse.store.normalise_names`).
 """
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from collections.abc import Sequence
@@ -41,6 +46,9 @@ def read_metadataset(
 ) -> list[NetworkRecord]:
     """Parse the CSV into one :class:`NetworkRecord` (without a graph) per row."""
     path = Path(path)
+    if path.is_dir():
+        raise MetaDatasetError(f"{path} is a directory, not a CSV file; give one file.")
+    _check_header(path)
     try:
         frame = pl.read_csv(path, infer_schema_length=None)
     except FileNotFoundError as exc:
@@ -117,24 +125,63 @@ def import_metadataset(
 
 
 def _numeric_or_label(frame: pl.DataFrame, column: str, path: Path, *, must_be_numeric: bool):
-    """Keep numeric columns; reject text columns that are numbers but for a few stray values."""
+    """Numeric columns (also numbers padded with spaces) become floats; text stays a label.
+
+    A text column that holds numbers but for a few stray values is refused, naming the row, as
+    is any infinite value (``inf``, ``Infinity``): it would poison every correlation and
+    regression. Empty cells and ``NaN`` are missing values.
+    """
     series = frame.get_column(column)
-    if series.dtype.is_numeric():
-        return frame.with_columns(series.cast(pl.Float64))
-    if series.dtype == pl.Boolean:
-        return frame.with_columns(series.cast(pl.Float64))
-    text = series.cast(pl.String).str.strip_chars()
-    parsed = text.cast(pl.Float64, strict=False)
-    bad = text.is_not_null() & (text != "") & parsed.is_null()
-    if must_be_numeric or (parsed.is_not_null().sum() > 0 and bad.any()):
+    if series.dtype.is_numeric() or series.dtype == pl.Boolean:
+        parsed = series.cast(pl.Float64)
+        text = parsed.cast(pl.String)
+    else:
+        text = series.cast(pl.String).str.strip_chars()
+        parsed = text.cast(pl.Float64, strict=False)
+        bad = text.is_not_null() & (text != "") & parsed.is_null()
+        if not must_be_numeric and parsed.is_not_null().sum() == 0:
+            return frame  # a text column: labels
         if bad.any():
             row = int(bad.arg_max())
             raise MetaDatasetError(
                 f"{path}: column {column!r} must be numeric, but row {row + 2} holds "
                 f"{text[row]!r} (line numbers count the header as line 1)."
             )
-        return frame.with_columns(parsed.alias(column))
-    return frame
+    infinite = parsed.is_infinite().fill_null(False)
+    if infinite.any():
+        row = int(infinite.arg_max())
+        raise MetaDatasetError(
+            f"{path}: column {column!r} row {row + 2} holds {text[row]!r}, which is infinite; "
+            "use an empty cell for a missing value (line numbers count the header as line 1)."
+        )
+    return frame.with_columns(parsed.alias(column))
+
+
+def _check_header(path: Path) -> None:
+    """Refuse empty, repeated and case-variant column names, naming them."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+    except FileNotFoundError as exc:
+        raise MetaDatasetError(f"{path}: no such file.") from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise MetaDatasetError(f"{path}: not a readable CSV file ({exc}).") from exc
+    names = [cell.strip() for cell in header]
+    for position, name in enumerate(names, start=1):
+        if not name:
+            raise MetaDatasetError(
+                f"{path}: header cell {position} is empty; every column needs a name."
+            )
+    seen: dict[str, str] = {}
+    for name in names:
+        earlier = seen.setdefault(name.casefold(), name)
+        if earlier == name and names.count(name) > 1:
+            raise MetaDatasetError(f"{path}: the header repeats {name!r}; name columns uniquely.")
+        if earlier != name:
+            raise MetaDatasetError(
+                f"{path}: columns {earlier!r} and {name!r} differ only in case; SQL names are "
+                "case-insensitive, so rename one."
+            )
 
 
 def _row_names(frame: pl.DataFrame, name_cols: Sequence[str], path: Path) -> list[str]:

@@ -45,7 +45,9 @@ __all__ = [
 DEFAULT_DB = "sparsescope.duckdb"
 ENV_VAR = "SPARSESCOPE_DB"
 
-# Options for connections that run user-written SQL: no files, no extensions, no SET.
+# Options of EVERY read-only connection: no files, no extensions, no SET. DuckDB refuses a second
+# connection to one file with a different configuration in the same process, so the SQL box
+# (user-written SQL) and the dashboard's other readers must share one configuration.
 SAFE_READER_CONFIG = {
     "enable_external_access": False,
     "autoload_known_extensions": False,
@@ -85,7 +87,8 @@ def open_connection(
     lock_timeout:
         Seconds to keep retrying on a lock conflict.
     config:
-        Extra DuckDB configuration (e.g. :data:`SAFE_READER_CONFIG`).
+        Extra DuckDB configuration of a read-write connection. Read-only connections always use
+        :data:`SAFE_READER_CONFIG` (one configuration per file and process, see there).
 
     Raises
     ------
@@ -103,7 +106,12 @@ def open_connection(
     delay = 0.01
     while True:
         try:
-            options = {**_BASE_CONFIG, **(config or {})}
+            if read_only and config:
+                raise ValueError(
+                    "The 'config' parameter of open_connection is for read-write connections; "
+                    "every reader uses SAFE_READER_CONFIG."
+                )
+            options = {**_BASE_CONFIG, **(SAFE_READER_CONFIG if read_only else config or {})}
             con = duckdb.connect(str(path), read_only=read_only, config=options)
             break
         except duckdb.Error as exc:
@@ -127,7 +135,13 @@ def open_connection(
         if read_only:
             check_schema(con, path)
         else:
-            migrate(con)
+            try:
+                migrate(con)
+            except duckdb.Error as exc:
+                raise NotAWarehouseError(
+                    f"{path} is not a sparsescope warehouse: creating its schema failed "
+                    f"({_first_line(exc)}); the file is left as it was."
+                ) from exc
     except BaseException:
         con.close()
         raise
@@ -164,10 +178,9 @@ def reader(
     db: str | os.PathLike | None = None,
     *,
     lock_timeout: float = 30.0,
-    config: dict | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection; closed when the block ends."""
-    con = open_connection(db, read_only=True, lock_timeout=lock_timeout, config=config)
+    """A short-lived read-only connection (:data:`SAFE_READER_CONFIG`), closed after the block."""
+    con = open_connection(db, read_only=True, lock_timeout=lock_timeout)
     try:
         yield con
     except duckdb.Error as exc:
@@ -176,10 +189,14 @@ def reader(
         con.close()
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _reraise(exc: BaseException, db: str | os.PathLike | None, doing: str) -> None:
     """Re-raise a driver error as a :class:`WarehouseError` naming the file (others untouched)."""
     if isinstance(exc, duckdb.Error):
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise WarehouseError(
-            f"{doing} the warehouse {resolve_db_path(db)} failed: {detail}"
+            f"{doing} the warehouse {resolve_db_path(db)} failed: {_first_line(exc)}"
         ) from exc

@@ -27,6 +27,11 @@ __all__ = [
     "migrations",
 ]
 
+_VERSION_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+    " applied TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+)
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -84,16 +89,14 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> int
         )
     if version >= latest:
         return version
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-        " applied TIMESTAMP NOT NULL DEFAULT current_timestamp)"
-    )
     for step in migrations():
         if step.version <= version or step.version > latest:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
+            # Inside the first step's transaction: a file the first step fails on (e.g. some
+            # other program's DuckDB file with its own ``networks`` table) is left as it was.
+            con.execute(_VERSION_TABLE)
             con.execute(step.sql)
             con.execute(
                 "INSERT INTO schema_version (version, name) VALUES (?, ?)",

@@ -194,7 +194,7 @@ def _append_record(columns: dict, study_id: str, network_id: str, record: Networ
         nodes = columns["nodes"]
         for i, v in enumerate(ordered):
             data = graph.nodes[v]
-            extra = {k: x for k, x in data.items() if k != "layer" and _is_jsonable(x)}
+            extra = _node_extra(data)
             nodes["network_id"].append(network_id)
             nodes["node"].append(i)
             nodes["label"].append(str(v))
@@ -258,6 +258,12 @@ def _content_hash(study_id: str, record: NetworkRecord) -> str:
         ordered = _ordered_nodes(graph)
         index = {v: i for i, v in enumerate(ordered)}
         digest.update(json.dumps([[str(v), graph.nodes[v].get("layer")] for v in ordered]).encode())
+        # Node attributes (besides layer) are part of the content. Hashed only when present, so
+        # the ids of networks stored before this was hashed, none of which had any, stay put.
+        node_extras = [[i, _node_extra(graph.nodes[v])] for i, v in enumerate(ordered)]
+        node_extras = [pair for pair in node_extras if pair[1]]
+        if node_extras:
+            digest.update(b"node-attributes" + _json(node_extras).encode())
         edges = sorted(
             (index[u], index[v], _float_or_none(d.get("weight")), _json(_extra(d)))
             for u, v, d in graph.edges(data=True)
@@ -272,6 +278,11 @@ def _json(value: Any) -> str | None:
     if value is None:
         return None
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def _node_extra(node_data: Mapping[str, Any]) -> dict[str, Any]:
+    """Vertex attributes other than ``layer`` that JSON can hold."""
+    return {k: x for k, x in node_data.items() if k != "layer" and _is_jsonable(x)}
 
 
 def _extra(edge_data: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,21 +1,25 @@
 """The read-only SQL box behind ``sparsescope sql`` and the dashboard's query page.
 
 User-written SQL runs on its own read-only connection with external access, extension loading
-and configuration changes disabled (:data:`~warehouse.connection.SAFE_READER_CONFIG`). Only a
-single SELECT statement is accepted (checked with :func:`duckdb.extract_statements`), a timer
-interrupts it after ``timeout`` seconds, and at most ``max_rows`` rows come back.
+and configuration changes disabled (:data:`~warehouse.connection.SAFE_READER_CONFIG`, the
+configuration of every reader, so the SQL box can be open beside other readers in one process).
+Only a single SELECT statement is accepted (checked with :func:`duckdb.extract_statements`); it
+is stopped after ``timeout`` seconds or on Ctrl-C, and at most ``max_rows`` rows come back.
+Columns Polars cannot hold or Python cannot represent (INTERVAL, UNION, dates and times, which
+may be infinite) come back as DuckDB's text form.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 
 import duckdb
 import polars as pl
 
-from warehouse.connection import SAFE_READER_CONFIG, reader
+from warehouse.connection import reader
 from warehouse.errors import UnsafeQueryError, WarehouseError
 
 __all__ = ["QueryResult", "check_select", "run_sql"]
@@ -68,22 +72,82 @@ def run_sql(
     if timeout <= 0:
         raise ValueError(f"The 'timeout' parameter of run_sql must be > 0. Got {timeout}.")
     query = check_select(sql)
-    with reader(db, config=SAFE_READER_CONFIG) as con:
-        timer = threading.Timer(timeout, con.interrupt)
-        timer.start()
-        try:
-            relation = con.sql(f"SELECT * FROM (\n{query}\n) AS user_query LIMIT {max_rows + 1}")
-            frame = relation.pl()
-        except duckdb.InterruptException as exc:
-            raise WarehouseError(
-                f"The query ran longer than {timeout:g} s and was stopped."
-            ) from exc
-        except duckdb.Error as exc:
-            raise WarehouseError(f"The query failed: {_first_line(exc)}") from exc
-        finally:
-            timer.cancel()
+    capped = f"SELECT * FROM (\n{query}\n) AS user_query LIMIT {max_rows + 1}"
+    with reader(db) as con:
+        frame = _run_interruptibly(con, capped, timeout=timeout)
     truncated = frame.height > max_rows
     return QueryResult(frame=frame.head(max_rows), truncated=truncated)
+
+
+# Column types Polars cannot hold (INTERVAL, UNION, TIME WITH TIME ZONE) or whose values may not
+# become Python objects (infinite DATE/TIMESTAMP): returned as DuckDB's text form instead.
+_AS_TEXT = re.compile(r"INTERVAL|UNION|TIMESTAMP|DATE|TIME")
+
+
+def _run_interruptibly(
+    con: duckdb.DuckDBPyConnection, capped: str, *, timeout: float
+) -> pl.DataFrame:
+    """Run ``capped`` in a worker thread so that the timeout and Ctrl-C can both stop it.
+
+    DuckDB does not see SIGINT while it computes, so the calling thread waits (a wait Python can
+    interrupt) and on Ctrl-C or at the timeout calls :meth:`~duckdb.DuckDBPyConnection.interrupt`.
+    Ctrl-C comes back as :class:`KeyboardInterrupt`, never as a timeout.
+    """
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            relation = con.sql(capped)
+            columns = [
+                f"CAST({_ident(name)} AS VARCHAR) AS {_ident(name)}"
+                if _AS_TEXT.search(str(kind))
+                else _ident(name)
+                for name, kind in zip(relation.columns, relation.types, strict=True)
+            ]
+            outcome["frame"] = con.sql(
+                f"SELECT {', '.join(columns)} FROM ({capped}) AS capped"
+            ).pl()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    # An Event, not Thread.join: after a join interrupted by Ctrl-C, Python 3.11 may report the
+    # thread as finished while it still runs (CPython gh-90882).
+    done = threading.Event()
+    threading.Thread(target=work, name="sql-box-query", daemon=True).start()
+    try:
+        finished = done.wait(timeout)
+    except KeyboardInterrupt:
+        _stop(con, done)
+        raise
+    if not finished:
+        _stop(con, done)
+        raise WarehouseError(f"The query ran longer than {timeout:g} s and was stopped.")
+    error = outcome.get("error")
+    if isinstance(error, duckdb.Error):
+        raise WarehouseError(f"The query failed: {_first_line(error)}") from error
+    if error is not None:  # e.g. a Polars conversion error (a Rust panic is a BaseException)
+        raise WarehouseError(
+            f"The query's result could not be converted: {_first_line(error)}"
+        ) from error
+    return outcome["frame"]  # type: ignore[return-value]
+
+
+def _stop(con: duckdb.DuckDBPyConnection, done: threading.Event) -> None:
+    """Interrupt the query until its thread is done (an interrupt sent between statements is
+    lost, so it is repeated; a second Ctrl-C does not abandon a running query)."""
+    while True:
+        con.interrupt()
+        try:
+            if done.wait(0.05):
+                return
+        except KeyboardInterrupt:
+            continue
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _first_line(exc: BaseException) -> str:

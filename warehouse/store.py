@@ -24,6 +24,7 @@ __all__ = [
     "BASE_COLUMNS",
     "IngestReport",
     "NAME_PATTERN",
+    "normalise_names",
     "refresh_meta_dataset_view",
     "store_features",
     "store_frames",
@@ -91,6 +92,7 @@ def store_frames(
     import json
 
     _check_names(frames)
+    frames = normalise_names(frames)
     con.execute(
         "INSERT INTO studies (id, kind, config) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         [study.id, study.kind, json.dumps(dict(study.config), sort_keys=True, default=str)],
@@ -147,6 +149,7 @@ def store_features(con: duckdb.DuckDBPyConnection, features: pl.DataFrame) -> in
     """
     frame = features.select(list(TABLE_SCHEMAS["features"])).cast(TABLE_SCHEMAS["features"])
     _check_names({"features": frame})
+    frame = normalise_names({"features": frame})["features"]
     if frame.height == 0:
         return 0
     con.register("incoming_features", frame.to_arrow())
@@ -168,28 +171,17 @@ def refresh_meta_dataset_view(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create ``meta_dataset``: one row per network, its features and final metrics.
 
     Column names come from the stored label, feature and metric names, which
-    :func:`store_frames` checked against :data:`NAME_PATTERN`. On a clash of names the base
-    columns win, then metrics, then labels; the loser is exposed with a prefix
-    (``metric_``, ``label_``, ``feature_``).
+    :func:`store_frames` checked against :data:`NAME_PATTERN`. DuckDB identifiers are
+    case-insensitive, so names are compared up to case: on a clash the base columns win, then
+    metrics, then labels; the loser is exposed with a prefix (``metric_``, ``label_``,
+    ``feature_``, plus ``_2``, ``_3``… should that still clash). Within one kind a lower-case
+    name (the form :func:`normalise_names` stores) wins over older mixed-case spellings.
     """
-    label_names = [
-        r[0] for r in con.execute("SELECT DISTINCT name FROM labels ORDER BY 1").fetchall()
-    ]
-    feature_names = [
-        r[0] for r in con.execute("SELECT DISTINCT name FROM features ORDER BY 1").fetchall()
-    ]
-    metric_names = [
-        r[0] for r in con.execute("SELECT DISTINCT name FROM final_metrics ORDER BY 1").fetchall()
-    ]
-    metric_columns = [
-        (name, f"metric_{name}" if name in BASE_COLUMNS else name) for name in metric_names
-    ]
-    taken = set(BASE_COLUMNS) | {c for _, c in metric_columns}
-    label_columns = [(name, f"label_{name}" if name in taken else name) for name in label_names]
-    taken |= {c for _, c in label_columns}
-    feature_columns = [
-        (name, f"feature_{name}" if name in taken else name) for name in feature_names
-    ]
+    metric_columns, label_columns, feature_columns = _view_columns(
+        _names(con, "SELECT DISTINCT name FROM final_metrics"),
+        _names(con, "SELECT DISTINCT name FROM labels"),
+        _names(con, "SELECT DISTINCT name FROM features"),
+    )
     feature_select = "".join(
         f", max(value) FILTER (WHERE name = {_literal(n)}) AS {_ident(c)}"
         for n, c in feature_columns
@@ -222,6 +214,72 @@ def refresh_meta_dataset_view(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def normalise_names(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Feature, label, metric and split names in lower case, as the warehouse stores them.
+
+    SQL identifiers are case-insensitive, so ``Test_Acc`` and ``test_acc`` would be one column of
+    the meta_dataset view: the warehouse keeps one spelling, the lower-case one (every built-in
+    feature and metric name is lower case, so a CSV's ``Density`` joins the computed
+    ``density``). Two names of one network that differ only in case are refused, naming both.
+
+    Raises
+    ------
+    WarehouseError
+        One network has names equal up to case (e.g. columns ``Density`` and ``density``).
+    """
+    keys = {"features": ("name",), "labels": ("name",), "metrics": ("epoch", "split", "metric")}
+    named = {"features": ("name",), "labels": ("name",), "metrics": ("split", "metric")}
+    result = dict(frames)
+    for table, columns in named.items():
+        if table not in frames or frames[table].height == 0:
+            continue
+        frame = frames[table]
+        lowered = frame.with_columns(pl.col(c).str.to_lowercase() for c in columns)
+        key = ["network_id", *keys[table]]
+        clash = (
+            frame.with_columns(pl.concat_str(list(columns), separator="_").alias("_spelling"))
+            .with_columns(lowered.select(key).to_struct().alias("_key"))
+            .group_by("_key")
+            .agg(pl.col("_spelling").unique().sort())
+            .filter(pl.col("_spelling").list.len() > 1)
+        )
+        if clash.height:
+            spellings = clash.get_column("_spelling")[0].to_list()
+            raise WarehouseError(
+                f"{table} names {' and '.join(repr(s.strip('_')) for s in spellings)} of one "
+                "network differ only in case; SQL names are case-insensitive, so rename one."
+            )
+        result[table] = lowered
+    return result
+
+
+def _names(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    """Stored names, lower-case spellings first so they win the plain column name."""
+    names = [r[0] for r in con.execute(sql).fetchall()]
+    return sorted(names, key=lambda n: (n != n.lower(), n))
+
+
+def _view_columns(
+    metric_names: list[str], label_names: list[str], feature_names: list[str]
+) -> tuple[list[tuple[str, str]], ...]:
+    """``(stored name, column name)`` pairs: unique up to case, base columns never shadowed."""
+    taken = {c.casefold() for c in BASE_COLUMNS}
+    kinds = []
+    for prefix, names in (("metric_", metric_names), ("label_", label_names),
+                          ("feature_", feature_names)):  # fmt: skip
+        pairs = []
+        for name in names:
+            column = name if name.casefold() not in taken else f"{prefix}{name}"
+            suffix = 2
+            while column.casefold() in taken:
+                column = f"{prefix}{name}_{suffix}"
+                suffix += 1
+            taken.add(column.casefold())
+            pairs.append((name, column))
+        kinds.append(pairs)
+    return tuple(kinds)
+
+
 def _insert(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, *, upsert: bool
 ) -> None:
@@ -245,7 +303,10 @@ def _check_names(frames: dict[str, pl.DataFrame]) -> None:
         if table not in frames:
             continue
         names = frames[table].get_column(column).unique().to_list()
-        bad = [n for n in names if n and not NAME_PATTERN.match(n)]
+        may_be_empty = column == "split"  # '' is an unnamed split
+        bad = [
+            n for n in names if not (n == "" and may_be_empty) and not NAME_PATTERN.match(n or "")
+        ]
         if bad:
             raise WarehouseError(
                 f"{table}.{column} values must be 1-64 letters, digits, '_', '.', '-' or spaces "

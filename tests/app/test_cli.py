@@ -141,3 +141,57 @@ def test_import_graphs_then_features(monkeypatch, capsys, tmp_path):
     assert [r["edges"] for r in json.loads(out)] == [36.0, 36.0, 36.0]
     code, out, _ = run(monkeypatch, capsys, "features", "--db", db)
     assert "for 0 network(s)" in out  # nothing left to compute
+
+
+def _dashboard_command(monkeypatch, capsys, tmp_path, *extra):
+    import subprocess
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda command, env: calls.append(command) or 0)
+    code, _, err = run(monkeypatch, capsys, "dashboard", "--db", tmp_path / "w.duckdb", *extra)
+    assert code == 0
+    (command,) = calls
+    options = dict(zip(command[5::2], command[6::2], strict=False))
+    return options, err
+
+
+def test_the_dashboard_listens_on_localhost_without_a_deploy_button(monkeypatch, capsys, tmp_path):
+    options, err = _dashboard_command(monkeypatch, capsys, tmp_path)
+    assert options["--server.address"] == "127.0.0.1"
+    assert options["--client.toolbarMode"] == "minimal"
+    assert "unauthenticated" not in err
+
+
+def test_another_dashboard_address_warns_that_sql_is_open(monkeypatch, capsys, tmp_path):
+    options, err = _dashboard_command(monkeypatch, capsys, tmp_path, "--address", "0.0.0.0")
+    assert options["--server.address"] == "0.0.0.0"
+    assert "warning" in err and "unauthenticated" in err and "0.0.0.0:8501" in err
+
+
+def test_a_malformed_command_line_shows_usage_and_exits_2(monkeypatch, capsys, tmp_path):
+    code, _, err = run(monkeypatch, capsys, "import-metadataset", tmp_path / "x.csv")
+    assert code == 2
+    assert "Usage:" in err and "--target" in err
+
+
+def test_ctrl_c_during_a_study_prints_interrupted_and_exits_130(monkeypatch, capsys, tmp_path):
+    """Typer turns the KeyboardInterrupt into a returned 130; main() must not drop it."""
+    import app.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(app.cli, "_run_priors", interrupted)
+    code, _, err = run(monkeypatch, capsys, "study", "priors", "--db", tmp_path / "w.duckdb")
+    assert code == 130
+    assert "Interrupted: finished work is kept" in err
+
+
+def test_sql_prints_infinite_timestamps_and_intervals(monkeypatch, capsys, tmp_path):
+    db = tmp_path / "w.duckdb"
+    code, _, err = run(monkeypatch, capsys, "init", "--db", db)
+    assert code == 0, err
+    query = "SELECT 'infinity'::TIMESTAMP AS t, INTERVAL 2 DAY AS i"
+    code, out, err = run(monkeypatch, capsys, "sql", query, "--format", "csv", "--db", db)
+    assert code == 0, err
+    assert out.splitlines() == ["t,i", "infinity,2 days"]

@@ -109,3 +109,63 @@ def test_import_is_all_or_nothing_and_idempotent(tmp_path):
     with pytest.raises(GraphFileError, match="junk.gml"):
         import_graph_files(db, [*paths, tmp_path / "junk.gml"], study="s2")
     assert queries.counts(db)["networks"] == 4
+
+
+def _graphml_with(tmp_path, name, *, layer=None, weight=None):
+    graph = nx.path_graph(3)
+    if layer is not None:
+        nx.set_node_attributes(graph, {1: layer}, "layer")
+    if weight is not None:
+        nx.set_edge_attributes(graph, {(1, 2): weight}, "weight")
+    path = tmp_path / name
+    nx.write_graphml(graph, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("layer", "weight", "match"),
+    [
+        (10**12, None, r"vertex 1 has layer 1000000000000; layers must be integers in"),
+        ("top", None, r"vertex 1 has layer 'top'; layers must be integers"),
+        (1.5, None, r"vertex 1 has layer 1.5; layers must be integers"),
+        (None, "heavy", r"edge \(1, 2\) has weight 'heavy'; weights must be finite numbers"),
+        (None, float("inf"), r"edge \(1, 2\) has weight inf; weights must be finite numbers"),
+    ],
+    ids=["huge-layer", "text-layer", "fractional-layer", "text-weight", "infinite-weight"],
+)
+def test_bad_layer_or_weight_is_one_line_naming_the_file(tmp_path, layer, weight, match):
+    path = _graphml_with(tmp_path, "bad.graphml", layer=layer, weight=weight)
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(GraphFileError, match=match) as caught:
+        import_graph_files(db, [path])
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ")
+    assert "\n" not in message
+    assert not db.exists()
+
+
+def test_integral_layers_of_any_numeric_type_are_accepted(tmp_path):
+    path = _graphml_with(tmp_path, "ok.graphml", layer=2.0, weight="0.5")
+    db = tmp_path / "w.duckdb"
+    import_graph_files(db, [path])
+    (network_id,) = queries.networks(db)["network_id"].to_list()
+    graph = queries.load_graph(db, network_id=network_id)
+    assert graph.nodes[1]["layer"] == 2
+    assert graph.edges[1, 2]["weight"] == 0.5
+
+
+def test_a_changed_node_attribute_is_a_different_network_and_replace_updates_it(tmp_path):
+    db = tmp_path / "w.duckdb"
+    path = tmp_path / "g.graphml"
+    graph = nx.path_graph(3)
+    nx.set_node_attributes(graph, {0: "input", 1: "hidden", 2: "output"}, "role")
+    nx.write_graphml(graph, path)
+    import_graph_files(db, [path])
+    graph.nodes[1]["role"] = "gate"
+    nx.write_graphml(graph, path)
+    with pytest.raises(Exception, match="already holds different networks named 'g.graphml'"):
+        import_graph_files(db, [path])
+    report, _ = import_graph_files(db, [path], replace=True)
+    assert report.replaced == 1
+    (network_id,) = queries.networks(db)["network_id"].to_list()
+    assert queries.load_graph(db, network_id=network_id).nodes[1]["role"] == "gate"

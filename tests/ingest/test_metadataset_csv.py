@@ -72,3 +72,61 @@ def test_a_failed_import_keeps_what_was_stored(csv_file, tmp_path):
     with pytest.raises(MetaDatasetError):
         import_metadataset(db, bad, target="test_acc")
     assert queries.counts(db) == before
+
+
+def _csv(tmp_path, text, name="m.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_numbers_with_leading_spaces_are_numbers(tmp_path):
+    path = _csv(tmp_path, "width,depth,test_acc\n 1.5, 3,0.5\n 2.5,4 ,0.6\n")
+    records = read_metadataset(path, target="test_acc")
+    assert [r.features for r in records] == [
+        {"width": 1.5, "depth": 3.0},
+        {"width": 2.5, "depth": 4.0},
+    ]
+    assert all(not r.labels for r in records)
+
+
+@pytest.mark.parametrize("text", ["Infinity", "-inf", "inf"])
+def test_infinite_values_are_refused_with_their_row(tmp_path, text):
+    path = _csv(tmp_path, f"width,test_acc\n1,0.5\n{text},0.6\n")
+    with pytest.raises(MetaDatasetError, match=rf"column 'width'.*row 3 holds {text!r}.*infinite"):
+        read_metadataset(path, target="test_acc")
+
+
+def test_an_infinite_target_is_refused_with_its_row(tmp_path):
+    path = _csv(tmp_path, "width,test_acc\n1,0.5\n2,Infinity\n")
+    with pytest.raises(MetaDatasetError, match=r"column 'test_acc'.*row 3 holds 'Infinity'"):
+        read_metadataset(path, target="test_acc")
+
+
+def test_an_empty_header_cell_is_named(tmp_path):
+    path = _csv(tmp_path, "width,,test_acc\n1,2,0.5\n")
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(MetaDatasetError, match=r"m.csv: header cell 2 is empty") as caught:
+        import_metadataset(db, path, target="test_acc")
+    assert "\n" not in str(caught.value)
+    assert not db.exists()
+
+
+def test_duplicate_headers_are_named(tmp_path):
+    path = _csv(tmp_path, "width,depth,width,test_acc\n1,2,3,0.5\n")
+    with pytest.raises(MetaDatasetError, match=r"m.csv: the header repeats 'width'"):
+        read_metadataset(path, target="test_acc")
+
+
+def test_headers_equal_up_to_case_are_named(tmp_path):
+    path = _csv(tmp_path, "Width,width,test_acc\n1,2,0.5\n")
+    with pytest.raises(MetaDatasetError, match=r"'Width' and 'width' differ only in case"):
+        read_metadataset(path, target="test_acc")
+
+
+def test_a_directory_is_refused(tmp_path):
+    folder = tmp_path / "results"
+    folder.mkdir()
+    _csv(folder, "width,test_acc\n1,0.5\n", name="a.csv")
+    with pytest.raises(MetaDatasetError, match=r"results is a directory, not a CSV file"):
+        import_metadataset(tmp_path / "w.duckdb", folder, target="test_acc")

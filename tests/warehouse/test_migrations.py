@@ -5,7 +5,7 @@ import duckdb
 import pytest
 
 from warehouse.connection import open_connection, reader
-from warehouse.errors import SchemaVersionError
+from warehouse.errors import NotAWarehouseError, SchemaVersionError
 from warehouse.migrations import current_version, latest_version, migrate
 
 SNAPSHOT = Path(__file__).with_name("schema_snapshot.json")
@@ -85,3 +85,22 @@ def test_upgrading_an_old_file_keeps_its_data(tmp_path):
         assert _schema(con) == json.loads(SNAPSHOT.read_text())
     finally:
         con.close()
+
+
+def test_a_failed_init_on_another_programs_duckdb_file_leaves_it_as_it_was(tmp_path):
+    path = tmp_path / "theirs.duckdb"
+    raw = duckdb.connect(str(path))
+    raw.execute("CREATE TABLE networks (address VARCHAR)")
+    raw.execute("INSERT INTO networks VALUES ('10.0.0.0/8')")
+    raw.close()
+    with pytest.raises(NotAWarehouseError, match=r"theirs.duckdb is not a sparsescope warehouse"):
+        open_connection(path, read_only=False)
+    raw = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = raw.execute(
+            "SELECT table_name FROM information_schema.tables ORDER BY 1"
+        ).fetchall()
+        assert tables == [("networks",)]
+        assert raw.execute("SELECT * FROM networks").fetchall() == [("10.0.0.0/8",)]
+    finally:
+        raw.close()

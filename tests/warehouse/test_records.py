@@ -31,3 +31,24 @@ def test_frames_index_vertices_in_id_order_with_integer_comparison():
 def test_sparsity_from_parameter_counts():
     assert NetworkRecord("x", num_parameters=200, num_nonzero=50).sparsity == 0.75
     assert NetworkRecord("x").sparsity is None
+
+
+def test_networks_without_node_attributes_keep_the_ids_earlier_versions_stored():
+    """Hashing node attributes must not change the id of an imported graph stored before (none
+    had any); the expected ids were computed by the code before node attributes were hashed."""
+    graph = nx.DiGraph()
+    graph.add_edge(0, 1, weight=0.5)
+    graph.add_edge(1, 2, recurrent=True)
+    nx.set_node_attributes(graph, {0: 0, 1: 1, 2: 2}, "layer")
+    layered = NetworkRecord(name="layered", graph=graph)
+    assert layered.network_id("s") == "b98c920a4a35ec169de6"
+    assert NetworkRecord(name="plain", graph=nx.path_graph(4)).network_id("s") == (
+        "ce9d00eca465b7c5ca0b"
+    )
+
+
+def test_a_node_attribute_changes_the_id():
+    graph = nx.path_graph(3)
+    before = NetworkRecord(name="g", graph=graph).network_id("s")
+    graph.nodes[1]["role"] = "hidden"
+    assert NetworkRecord(name="g", graph=graph).network_id("s") != before

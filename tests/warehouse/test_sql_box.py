@@ -58,3 +58,73 @@ def test_check_select_returns_the_statement():
     assert check_select("  SELECT 1 ; ") == "SELECT 1"
     with pytest.raises(UnsafeQueryError, match="parse"):
         check_select("SELEC 1")
+
+
+def test_the_sql_box_runs_while_a_normal_reader_is_open_in_the_same_process(filled):
+    """Two dashboard sessions in one process: one holds a reader, the other uses the SQL page."""
+    from warehouse.connection import reader
+
+    with reader(filled) as con:
+        result = run_sql(filled, "SELECT count(*) AS n FROM networks")
+        assert con.execute("SELECT count(*) FROM networks").fetchall() == [(4,)]
+    assert result.frame["n"].to_list() == [4]
+
+
+def test_a_normal_reader_opened_while_a_slow_sql_box_query_runs(filled):
+    import threading
+    import time
+
+    from warehouse.connection import reader
+
+    started = threading.Event()
+    outcome: dict = {}
+
+    def slow() -> None:
+        started.set()
+        try:
+            run_sql(
+                filled,
+                "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b",
+                timeout=1.5,
+            )
+        except WarehouseError as exc:
+            outcome["error"] = str(exc)
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    started.wait()
+    time.sleep(0.3)  # let the SQL box open its connection first (its query runs 1.5 s)
+    try:
+        assert queries.counts(filled)["networks"] == 4
+        with reader(filled) as con:
+            assert con.execute("SELECT count(*) FROM networks").fetchall() == [(4,)]
+    finally:
+        thread.join()
+    assert "longer than" in outcome.get("error", "")
+
+
+def test_values_polars_or_python_cannot_hold_come_back_as_text(filled):
+    result = run_sql(
+        filled,
+        "SELECT 'infinity'::TIMESTAMP AS t, '-infinity'::DATE AS d, INTERVAL 3 DAY AS i,"
+        " union_value(k := 1) AS u, [INTERVAL 1 HOUR] AS l, 1 AS a, 2 AS a, 0.5 AS x",
+    )
+    frame = result.frame
+    assert frame.columns == ["t", "d", "i", "u", "l", "a", "a_1", "x"]
+    assert frame.row(0) == ("infinity", "-infinity", "3 days", "1", "['01:00:00']", 1, 2, 0.5)
+
+
+def test_a_result_that_cannot_be_converted_is_one_line(filled, monkeypatch):
+    """A type a future DuckDB adds, which Polars cannot hold yet: one line, no traceback."""
+    import duckdb
+    import polars as pl
+
+    def refuse(self, *args, **kwargs):
+        raise pl.exceptions.ComputeError("cannot create series from Union\nwith details")
+
+    monkeypatch.setattr(type(duckdb.connect().sql("SELECT 1")), "pl", refuse)
+    with pytest.raises(WarehouseError) as caught:
+        run_sql(filled, "SELECT 1 AS a")
+    assert str(caught.value) == (
+        "The query's result could not be converted: cannot create series from Union"
+    )
