@@ -156,7 +156,9 @@ def test_cli_imports_and_reports(tmp_path, small_bench, monkeypatch, capsys):
     args = ["import-nas-bench-graph", "--dataset", "cora", "--bench-file", str(path),
             "--trust-pickle", "--db", str(db)]  # fmt: skip
     monkeypatch.setattr(sys, "argv", ["sparsescope", *args])
-    main()
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 0
     out = capsys.readouterr().out
     assert "nas-bench-graph-cora: 40 architectures, 40 inserted" in out
     monkeypatch.setattr(sys, "argv", ["sparsescope", "import-nas-bench-graph", "--dataset", "x",
