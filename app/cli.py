@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app.cli_reber import reber_app
+from app.cli_report import report
 
 __all__ = ["app", "main"]
 
@@ -34,6 +35,7 @@ app = typer.Typer(
 app.add_typer(reber_app, name="reber", help="Generate and check Reber grammar datasets.")
 study_app = typer.Typer(help="Run the studies that train networks into the warehouse.")
 app.add_typer(study_app, name="study")
+app.command("report")(report)
 
 console = Console()
 error_console = Console(stderr=True)
@@ -307,6 +309,23 @@ def study_priors(
     epochs: Annotated[int | None, typer.Option(help="Training epochs per network.")] = None,
     sequences: Annotated[int | None, typer.Option(help="Reber sequences (half true).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of graphs, data and training.")] = None,
+    min_length: Annotated[
+        int | None, typer.Option("--min-length", help="Shortest generated sequence.")
+    ] = None,
+    max_length: Annotated[
+        int | None, typer.Option("--max-length", help="Longest generated sequence.")
+    ] = None,
+    reber_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--reber-csv",
+            help="Train on this string,valid CSV instead of generated data (its 'split' "
+            "column of train/test, else a seeded 75/25 split).",
+        ),
+    ] = None,
+    device: Annotated[
+        str | None, typer.Option(help="Torch device to train on: cpu, cuda, cuda:1, ...")
+    ] = None,
     executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
     workers: Annotated[int, typer.Option(help="Parallel training jobs.")] = 2,
     db: DbOption = None,
@@ -315,7 +334,8 @@ def study_priors(
     summary = _run_priors(
         preset, db=db, executor=executor, workers=workers, cells=_split(cells),
         graphs_per_generator=graphs, generators=_split(generators), epochs=epochs,
-        sequences=sequences, seed=seed,
+        sequences=sequences, seed=seed, min_length=min_length, max_length=max_length,
+        reber_csv=reber_csv, device=device,
     )  # fmt: skip
     console.print(
         f"Study {summary.study_id}: {summary.trained} trained, {summary.already_done} already "
@@ -330,13 +350,14 @@ def demo(
         bool, typer.Option("--dashboard/--no-dashboard", help="Open the dashboard afterwards.")
     ] = True,
     port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
+    device: Annotated[str | None, typer.Option(help="Torch device to train on.")] = None,
     db: DbOption = None,
 ) -> None:
     """The main job: the priors study's demo preset, its correlation table, the dashboard."""
     from analytics.correlation import correlation_table
     from analytics.meta_dataset import load_meta_dataset
 
-    summary = _run_priors("demo", db=db, executor="local", workers=2)
+    summary = _run_priors("demo", db=db, executor="local", workers=2, device=device)
     meta = load_meta_dataset(db, study=summary.study_id)
     table = correlation_table(
         meta.frame, target="test_acc", features=meta.features_for("test_acc"), by="cell"

@@ -2,8 +2,8 @@
 
 Mounted by ``app.cli`` with ``app.add_typer(reber_app, name="reber")``::
 
-    sparsescope reber generate --n 25000 --seed 0 --out reber.csv
-    sparsescope reber check reber.csv
+    sparsescope reber generate --n 25000 --seed 0 --min-length 11 --max-length 53 --out reber.csv
+    sparsescope reber check reber.csv      # "25,000/25,000 labels agree with the Reber acceptor"
 
 Errors print one line on stderr and exit with code 1; ``sparsescope reber --debug …`` shows
 the traceback instead.
@@ -20,13 +20,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ingest.reber import (
-    NEGATIVE_KINDS,
-    check_reber_labels,
-    load_reber_csv,
-    make_reber_frame,
-    save_reber_csv,
-)
+from ingest.reber import MAX_LENGTH, MIN_LENGTH, NEGATIVE_KINDS
+from ingest.reber_csv import check_reber_labels, load_reber_csv, save_reber_csv
+from ingest.reber_dataset import make_reber_frame
 
 __all__ = ["reber_app"]
 
@@ -62,12 +58,23 @@ def generate(
             "--negatives", help=f"How false sequences are made: {' | '.join(NEGATIVE_KINDS)}."
         ),
     ] = "near-miss",
+    min_length: Annotated[
+        int, typer.Option("--min-length", help="Shortest sequence (the paper's data: 11).")
+    ] = MIN_LENGTH,
+    max_length: Annotated[
+        int | None,
+        typer.Option(
+            "--max-length", help=f"Longest sequence (default: no bound but {MAX_LENGTH})."
+        ),
+    ] = None,
 ) -> None:
-    """Write N labelled Reber sequences, half true, half false, in random order."""
+    """Write N distinct labelled Reber sequences, half true, half false, in random order."""
     with _errors(ctx):
-        frame = make_reber_frame(n, seed=seed, negatives=negatives)
+        frame = make_reber_frame(
+            n, seed=seed, negatives=negatives, min_length=min_length, max_length=max_length
+        )
         path = save_reber_csv(frame, out)
-    typer.echo(f"Wrote {n} sequences ({n // 2} true, {n // 2} false) to {path}.")
+    typer.echo(f"Wrote {n:,} distinct sequences ({n // 2:,} true, {n // 2:,} false) to {path}.")
 
 
 @reber_app.command()
@@ -75,7 +82,11 @@ def check(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV file with string,valid columns.")],
 ) -> None:
-    """Count how many labels in FILE agree with the Reber acceptor; list disagreements."""
+    """Count how many labels in FILE agree with the Reber acceptor; list disagreements.
+
+    Strings may hold any printable ASCII except lowercase letters; those with symbols
+    outside BTPSXVE are simply not in the grammar.
+    """
     with _errors(ctx):
         result = check_reber_labels(load_reber_csv(file))
     console = Console()
@@ -83,7 +94,7 @@ def check(
         console.print(f"{file}: no rows to check.")
         return
     console.print(
-        f"{result.agreed}/{result.total} labels agree with the Reber acceptor "
+        f"{result.agreed:,}/{result.total:,} labels agree with the Reber acceptor "
         f"({100 * result.fraction:.2f}%)."
     )
     if result.disagreements.height == 0:

@@ -57,8 +57,9 @@ class StudySummary:
 
 
 def study_id_for(config: PriorsConfig) -> str:
-    """A stable study id: the preset plus a short hash of the whole configuration."""
-    digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()
+    """A stable study id: the preset plus a short hash of :meth:`PriorsConfig.identity`
+    (data version and CSV digest included; the device is not: same study on CPU or GPU)."""
+    digest = hashlib.sha256(json.dumps(config.identity(), sort_keys=True).encode()).hexdigest()
     return f"priors-{config.preset}-{digest[:8]}"
 
 
@@ -103,6 +104,7 @@ def run_priors_study(
     """
     progress = progress or StudyProgress()
     started = time.perf_counter()
+    config.check_runnable()  # an unavailable device or a changed CSV: nothing is written
     plan = plan_priors_study(config)  # validates every graph before anything is written
     study = StudyRecord(id=study_id_for(config), kind="priors", config=config.to_dict())
     db_path = resolve_db_path(db)

@@ -20,8 +20,10 @@ import networkx as nx
 import torch
 
 from ingest.generators import GraphSpec
-from ingest.priors_config import PriorsConfig
-from ingest.reber import PAD_ID, VOCAB, encode, make_reber_dataset
+from ingest.priors_config import PriorsConfig, load_study_csv
+from ingest.reber_csv import split_reber_frame
+from ingest.reber_dataset import make_reber_dataset
+from ingest.reber_encoding import PAD_ID, VOCAB_SIZE, encode
 from models.sequence_classifier import SequenceClassifier
 from models.structured_rnn import StructuredRNN
 from models.training import evaluate, make_optimizer, train_epoch
@@ -57,12 +59,17 @@ class JobOutcome:
 
 
 def build_classifier(graph: nx.Graph, cell: str, config: PriorsConfig) -> SequenceClassifier:
-    """Embedding → structured RNN from ``graph`` → linear readout over 2 classes."""
+    """Embedding → structured RNN from ``graph`` → linear readout over 2 classes.
+
+    The embedding has a row per ASCII code (:data:`~ingest.reber_encoding.VOCAB_SIZE`); the
+    model is placed on ``config.device``.
+    """
     body = StructuredRNN(graph, cell, config.embedding_dim)
-    return SequenceClassifier(
-        body, vocab_size=len(VOCAB) + 1, embedding_dim=config.embedding_dim, num_classes=2,
+    model = SequenceClassifier(
+        body, vocab_size=VOCAB_SIZE, embedding_dim=config.embedding_dim, num_classes=2,
         padding_idx=PAD_ID,
     )  # fmt: skip
+    return model.to(config.device)
 
 
 def train_priors_network(job: PriorsJob) -> NetworkRecord:
@@ -71,7 +78,7 @@ def train_priors_network(job: PriorsJob) -> NetworkRecord:
     torch.manual_seed(_job_seed(config.seed, job.name))
     graph = job.spec.build()
     model = build_classifier(graph, job.cell, config)
-    train, test = _encoded_dataset(config.sequences, config.seed, config.negatives)
+    train, test = _encoded_dataset(config)
     optimizer = make_optimizer(model, config.learning_rate)
     order = torch.Generator().manual_seed(_job_seed(config.seed, job.name) + 1)
     metrics: list[Metric] = []
@@ -106,7 +113,7 @@ def train_priors_network(job: PriorsJob) -> NetworkRecord:
         num_parameters=parameters,
         num_nonzero=nonzero,
         metrics=metrics,
-        attributes={"epochs": config.epochs, "sequences": config.sequences},
+        attributes={"epochs": config.epochs, "sequences": len(train[2]) + len(test[2])},
     )
 
 
@@ -122,15 +129,27 @@ Encoded = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 @cache
-def _encoded_dataset(sequences: int, seed: int, negatives: str) -> tuple[Encoded, Encoded]:
-    """The study's Reber data, encoded once per worker process."""
-    data = make_reber_dataset(sequences, seed=seed, negatives=negatives)
+def _encoded_dataset(config: PriorsConfig) -> tuple[Encoded, Encoded]:
+    """The study's Reber data, encoded once per worker process: tokens and labels on the
+    config's device, lengths on the CPU (``pack_padded_sequence`` wants them there)."""
+    train, test = _study_frames(config)
     parts = []
-    for frame in (data.train, data.test):
+    for frame in (train, test):
         tokens, lengths = encode(frame.get_column("string").to_list())
         labels = frame.get_column("valid").cast(int).to_torch().to(torch.int64)
-        parts.append((tokens, lengths, labels))
+        parts.append((tokens.to(config.device), lengths, labels.to(config.device)))
     return parts[0], parts[1]
+
+
+def _study_frames(config: PriorsConfig):
+    """(train, test) frames: generated, or the user's CSV checked against its digest."""
+    if config.reber_csv is None:
+        data = make_reber_dataset(
+            config.sequences, seed=config.seed, negatives=config.negatives,
+            min_length=config.min_length, max_length=config.max_length,
+        )  # fmt: skip
+        return data.train, data.test
+    return split_reber_frame(load_study_csv(config), seed=config.seed)
 
 
 def _batches(data: Encoded, size: int, order: torch.Generator | None = None):
@@ -142,7 +161,8 @@ def _batches(data: Encoded, size: int, order: torch.Generator | None = None):
         rows = index[start : start + size]
         batch_lengths = lengths[rows]
         width = int(batch_lengths.max())
-        yield tokens[rows, :width], batch_lengths, labels[rows]
+        on_device = rows.to(tokens.device)
+        yield tokens[on_device, :width], batch_lengths, labels[on_device]
 
 
 def _job_seed(seed: int, name: str) -> int:

@@ -1,4 +1,4 @@
-"""The Reber grammar data set: true and false sequences, splits, encoding and CSV files.
+"""The Reber grammar: acceptor, language counts, distinct true and false sequences.
 
 The recurrent experiments of the paper (sections 4.2 and 4.3) classify strings as inside or
 outside the Reber grammar [Reber 1967; Hochreiter & Schmidhuber 1997, Fahlman 1991]: a
@@ -12,71 +12,67 @@ finite automaton that emits ``B``, then a walk over ``T P S X V``, then ``E``::
     state 5 --P--> 4    state 5 --V--> 6
     state 6 --E--> 7 (accept)
 
-True sequences are random walks that take each of the two branches with probability 1/2.
-False sequences are by default *near misses*: a true sequence with one interior symbol
-substituted, inserted or deleted, redrawn until the automaton rejects it. Their length is
-drawn from the same distribution as the true sequences' (the edit is applied to a true
-sequence of the right length, sampled uniformly among those of that length — exactly the
-walk's distribution given its length), so length alone tells nothing about the label.
-``negatives="random"`` gives random interior symbols between ``B`` and ``E`` instead, again
-with true-sequence lengths.
+**Every string appears at most once.** True sequences are random walks that take each of two
+branches with probability 1/2, drawn *without repeats*: exactly as if walks were drawn one
+after another and any string already drawn (or outside the allowed lengths) were thrown
+away — but computed from the automaton's path counts, so it never loops. A string of length
+L has walk probability 2**-(L-2), so the short strings are used up first and distinct
+strings are longer than single walks (mean length about 24 for 12,500 strings, 8 for one
+walk). Asking for more distinct strings than the grammar holds at the allowed lengths
+raises a ``ValueError`` at once (:func:`count_reber` counts them). Data sets made of them
+(:mod:`ingest.reber_dataset`) therefore never share a string between train and test.
 
-Data sets are polars frames with a ``string`` (str) and a ``valid`` (bool) column, which is
-also the CSV layout (``string,valid``; labels ``true``/``false``, ``1``/``0`` also read).
+False sequences are by default *near misses*: a true sequence with one interior symbol
+substituted, inserted or deleted, redrawn until the automaton rejects it. Each false
+sequence has the length of one true sequence of the same data set (one per true sequence),
+so both classes have the same length distribution and length alone tells nothing about the
+label. ``negatives="random"`` gives random interior symbols between ``B`` and ``E``
+instead, with the same lengths. False sequences are distinct too.
+
+Labelled frames and train/test sets are in :mod:`ingest.reber_dataset`, files in
+:mod:`ingest.reber_csv`, token ids in :mod:`ingest.reber_encoding`.
 
 Example
 -------
 >>> is_reber("BPTVPXTTVVE"), is_reber("BTTVPXTVPSE")
 (True, False)
->>> data = make_reber_dataset(8, seed=0)
->>> data.train.height, data.test.height
-(6, 2)
->>> padded, lengths = encode(["BTXSE", "BPVPSE"])
->>> padded.tolist(), lengths.tolist()
-([[1, 2, 5, 4, 7, 0], [1, 3, 6, 3, 4, 7]], [5, 6])
+>>> count_reber(5, 7)  # BTXSE BPVVE | BTSXSE BPTVVE BPVPSE | four of length 7
+9
+>>> true, false = generate_reber_pairs(3, seed=0, min_length=11)
+>>> [len(s) for s in true] == [len(s) for s in false], any(map(is_reber, false))
+(True, False)
 """
 
 from __future__ import annotations
 
-import functools
-import math
 import numbers
 import random
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
-
-import numpy as np
-import polars as pl
-import torch
 
 __all__ = [
     "ALPHABET",
+    "MAX_LENGTH",
+    "MIN_LENGTH",
     "NEGATIVE_KINDS",
-    "PAD_ID",
-    "VOCAB",
-    "ReberCheck",
-    "ReberDataset",
-    "check_reber_labels",
-    "encode",
+    "count_reber",
     "generate_non_reber",
     "generate_reber",
+    "generate_reber_pairs",
     "is_reber",
-    "load_reber_csv",
-    "make_reber_dataset",
-    "make_reber_frame",
-    "save_reber_csv",
 ]
 
 ALPHABET = "BTPSXVE"
 """Every symbol of the grammar; ``B`` starts and ``E`` ends every true sequence."""
 
-PAD_ID = 0
-"""Token id of padding in :func:`encode`."""
+MIN_LENGTH = 5
+"""Length of the shortest true sequences (``BTXSE``, ``BPVVE``): the default ``min_length``."""
 
-VOCAB: dict[str, int] = {symbol: i + 1 for i, symbol in enumerate(ALPHABET)}
-"""Fixed token ids of :func:`encode`: ``B=1, T=2, P=3, S=4, X=5, V=6, E=7`` (0 is padding)."""
+MAX_LENGTH = 200
+"""Longest length ever drawn: a walk exceeds it with probability below 1e-26, so the default
+``max_length=None`` ("as long as the walk goes") means this bound."""
 
 # The automaton as a transition table: state -> {symbol: next state}.
 _START, _ACCEPT = 0, 7
@@ -90,14 +86,13 @@ _TRANSITIONS: dict[int, dict[str, int]] = {
     6: {"E": _ACCEPT},
 }
 _INTERIOR = "TPSXV"  # symbols between B and E
-_MIN_LENGTH = 5  # BTXSE, BPVVE
 
 
 def is_reber(s: str) -> bool:
     """Whether the automaton accepts ``s`` (any string; unknown symbols are rejected).
 
-    >>> is_reber("BTXSE"), is_reber("BTXS"), is_reber("")
-    (True, False, False)
+    >>> is_reber("BTXSE"), is_reber("BTXS"), is_reber(""), is_reber("BCILHJJJJILGE")
+    (True, False, False, False)
     """
     state = _START
     for symbol in s:
@@ -107,8 +102,27 @@ def is_reber(s: str) -> bool:
     return state == _ACCEPT
 
 
-def generate_reber(count: int, *, seed: int | random.Random) -> list[str]:
-    """Draw ``count`` true sequences (random walks through the automaton).
+def count_reber(min_length: int = MIN_LENGTH, max_length: int | None = None) -> int:
+    """Number of distinct true sequences with ``min_length <= length <= max_length``.
+
+    ``max_length=None`` means :data:`MAX_LENGTH`. Counted with the automaton's path counts
+    (instant at any length).
+
+    >>> count_reber(11, 53) > 10**8, count_reber(5, 11)
+    (True, 67)
+    """
+    low, high = _length_range(min_length, max_length, "count_reber")
+    return sum(_paths(_START, length) for length in range(low, high + 1))
+
+
+def generate_reber(
+    count: int,
+    *,
+    seed: int | random.Random,
+    min_length: int = MIN_LENGTH,
+    max_length: int | None = None,
+) -> list[str]:
+    """Draw ``count`` distinct true sequences (random walks without repeats), in draw order.
 
     Parameters
     ----------
@@ -116,28 +130,40 @@ def generate_reber(count: int, *, seed: int | random.Random) -> list[str]:
         Number of sequences, at least 1.
     seed:
         Integer seed, or a ``random.Random`` to draw from (and advance).
+    min_length, max_length:
+        Allowed lengths. The defaults, :data:`MIN_LENGTH` (5, the shortest true sequence) and
+        ``None`` (no bound: :data:`MAX_LENGTH`), restrict nothing; the paper's published data
+        has lengths 11 to 53.
 
     Raises
     ------
     ValueError
-        If ``count`` is not a positive integer or ``seed`` neither an int nor a Random.
+        If ``count`` is not a positive integer, ``seed`` neither an int nor a Random, the
+        lengths are bad, or the grammar has fewer than ``count`` strings of those lengths.
     """
-    _check_positive(count, "count", "generate_reber")
-    rng = _as_rng(seed, "generate_reber")
-    return [_walk(rng) for _ in range(count)]
+    caller = "generate_reber"
+    _check_positive(count, "count", caller)
+    low, high = _length_range(min_length, max_length, caller)
+    _check_supply(count, low, high, caller)
+    return _distinct_walks(count, _as_rng(seed, caller), low, high)
 
 
 def generate_non_reber(
-    count: int, *, seed: int | random.Random, negatives: str = "near-miss"
+    count: int,
+    *,
+    seed: int | random.Random,
+    negatives: str = "near-miss",
+    min_length: int = MIN_LENGTH,
+    max_length: int | None = None,
 ) -> list[str]:
-    """Draw ``count`` false sequences whose lengths follow the true sequences' distribution.
+    """Draw ``count`` distinct false sequences with the lengths of distinct true ones.
+
+    The lengths are those of ``count`` distinct true sequences drawn as in
+    :func:`generate_reber` (same ``min_length`` / ``max_length``), one false sequence per
+    length, so both classes share one length distribution.
 
     Parameters
     ----------
-    count:
-        Number of sequences, at least 1.
-    seed:
-        Integer seed, or a ``random.Random`` to draw from (and advance).
     negatives:
         ``"near-miss"``: a true sequence with one interior symbol substituted, inserted or
         deleted (kind chosen uniformly among those possible for the length).
@@ -147,374 +173,154 @@ def generate_non_reber(
     Raises
     ------
     ValueError
-        Bad ``count`` or ``seed``, or ``negatives`` not in :data:`NEGATIVE_KINDS`.
+        As :func:`generate_reber`, or ``negatives`` not in :data:`NEGATIVE_KINDS`.
     """
-    _check_positive(count, "count", "generate_non_reber")
-    sampler = _negative_sampler(negatives, "generate_non_reber")
-    rng = _as_rng(seed, "generate_non_reber")
-    return [sampler(rng) for _ in range(count)]
+    return _pairs(count, seed, negatives, min_length, max_length, "generate_non_reber")[1]
 
 
-def make_reber_frame(n: int, *, seed: int = 0, negatives: str = "near-miss") -> pl.DataFrame:
-    """``n`` labelled sequences, exactly half true, in random order.
-
-    Returns
-    -------
-    polars.DataFrame
-        Columns ``string`` (str) and ``valid`` (bool). Sequences may repeat (short ones are
-        common: ``BTXSE`` is 1/8 of all true ones).
-
-    Raises
-    ------
-    ValueError
-        If ``n`` is not a positive even integer, or bad ``seed`` / ``negatives``.
-    """
-    _check_positive(n, "n", "make_reber_frame", even=True)
-    rng = _as_rng(seed, "make_reber_frame", allow_random=False)
-    sampler = _negative_sampler(negatives, "make_reber_frame")
-    rows = [(_walk(rng), True) for _ in range(n // 2)]
-    rows += [(sampler(rng), False) for _ in range(n // 2)]
-    rng.shuffle(rows)
-    return _frame(rows)
-
-
-@dataclass(frozen=True)
-class ReberDataset:
-    """The paper's Reber data set: balanced train and test frames.
-
-    Attributes
-    ----------
-    train, test:
-        polars frames with columns ``string`` (str) and ``valid`` (bool), rows in random
-        order. Each split is balanced (to within one row when its size is odd).
-    seed:
-        Seed the data set was drawn from.
-    negatives:
-        How the false sequences were made (see :func:`generate_non_reber`).
-    """
-
-    train: pl.DataFrame
-    test: pl.DataFrame
-    seed: int
-    negatives: str
-
-
-def make_reber_dataset(
-    n: int = 25000,
+def generate_reber_pairs(
+    count: int,
     *,
-    seed: int = 0,
+    seed: int | random.Random,
     negatives: str = "near-miss",
-    test_fraction: float = 0.25,
-) -> ReberDataset:
-    """Draw ``n`` sequences, exactly half true, split into train and test sets.
+    min_length: int = MIN_LENGTH,
+    max_length: int | None = None,
+) -> tuple[list[str], list[str]]:
+    """``count`` distinct true sequences in random order, and a false one of each's length.
 
-    The defaults are the paper's set-up: 25,000 sequences, 12,500 true, split 75/25 into
-    18,750 training and 6,250 test sequences. The split is stratified: the test set holds
-    ``round(n * test_fraction)`` rows, half of them true (the extra row of an odd size is
-    false). The same arguments always give the same data set.
-
-    Raises
-    ------
-    ValueError
-        If ``n`` is not a positive even integer, ``test_fraction`` is outside ``[0, 1]``,
-        or ``seed`` / ``negatives`` are bad.
-    """
-    caller = "make_reber_dataset"
-    _check_positive(n, "n", caller, even=True)
-    if not _is_real(test_fraction) or not 0.0 <= test_fraction <= 1.0:
-        raise ValueError(
-            f"The 'test_fraction' parameter of {caller} must be a number in [0, 1]. "
-            f"Got {test_fraction!r} instead."
-        )
-    rng = _as_rng(seed, caller, allow_random=False)
-    sampler = _negative_sampler(negatives, caller)
-    true = [_walk(rng) for _ in range(n // 2)]
-    false = [sampler(rng) for _ in range(n // 2)]
-    n_test = math.floor(n * test_fraction + 0.5)
-    test_true = n_test // 2
-    test_false = n_test - test_true
-    # Draws are i.i.d., so the first rows of each class are already a random subset.
-    test = [(s, True) for s in true[:test_true]] + [(s, False) for s in false[:test_false]]
-    train = [(s, True) for s in true[test_true:]] + [(s, False) for s in false[test_false:]]
-    rng.shuffle(train)
-    rng.shuffle(test)
-    return ReberDataset(_frame(train), _frame(test), seed=int(seed), negatives=negatives)
-
-
-def encode(strings: Iterable[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token ids of ``strings``, padded to the longest, for the sequence models.
-
-    Ids follow :data:`VOCAB` (``B=1 … E=7``), padding is :data:`PAD_ID` (0).
-
-    Returns
-    -------
-    padded:
-        ``(batch, max_length)`` int64 tensor.
-    lengths:
-        ``(batch,)`` int64 tensor of string lengths (for ``pack_padded_sequence``).
+    ``false[i]`` has the length of ``true[i]``, so any subset of pairs has the same length
+    distribution in both classes; no string occurs twice in either list. Parameters as
+    :func:`generate_non_reber`. This is what labelled data sets are made of
+    (:mod:`ingest.reber_dataset`).
 
     Raises
     ------
     ValueError
-        If a string is empty or holds a symbol outside :data:`ALPHABET`; names the string.
-    TypeError
-        If ``strings`` is a single ``str`` or holds something else than strings.
+        As :func:`generate_non_reber`.
     """
-    if isinstance(strings, str):
-        raise TypeError("encode expects a sequence of strings, not a single str.")
-    strings = strings.to_list() if isinstance(strings, pl.Series) else list(strings)
-    bad = next((i for i, s in enumerate(strings) if not isinstance(s, str)), None)
-    if bad is not None:
-        raise TypeError(f"encode expects strings; strings[{bad}] is {strings[bad]!r}.")
-    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
-    if len(strings) == 0:
-        return torch.zeros((0, 0), dtype=torch.long), torch.zeros(0, dtype=torch.long)
-    if (lengths == 0).any():
-        i = int(np.argmin(lengths))
-        raise ValueError(f"encode cannot encode an empty string (strings[{i}]).")
-    # One buffer for all symbols: (total,) bytes -> (total,) ids, -1 for unknown symbols.
-    joined = "".join(strings)
-    raw = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    ids = _LOOKUP[np.minimum(raw, len(_LOOKUP) - 1)]
-    if (ids < 0).any():
-        pos = int(np.argmax(ids < 0))
-        i = int(np.searchsorted(np.cumsum(lengths), pos, side="right"))
-        raise ValueError(
-            f"encode: strings[{i}] = {strings[i]!r} holds {joined[pos]!r}, which is not a "
-            f"Reber symbol ({', '.join(ALPHABET)})."
-        )
-    batch, width = len(strings), int(lengths.max())
-    starts = np.cumsum(lengths) - lengths
-    rows = np.repeat(np.arange(batch), lengths)
-    cols = np.arange(len(raw)) - np.repeat(starts, lengths)
-    padded = np.full((batch, width), PAD_ID, dtype=np.int64)
-    padded[rows, cols] = ids
-    return torch.from_numpy(padded), torch.from_numpy(lengths)
-
-
-@dataclass(frozen=True)
-class ReberCheck:
-    """How far a labelled frame agrees with the acceptor.
-
-    Attributes
-    ----------
-    total, agreed:
-        Rows, and rows whose ``valid`` label equals :func:`is_reber` of their string.
-    disagreements:
-        Frame with ``row`` (1-based data row, header not counted), ``string``, ``valid``
-        (the label given) and ``accepted`` (the acceptor's answer), in row order.
-    """
-
-    total: int
-    agreed: int
-    disagreements: pl.DataFrame
-
-    @property
-    def fraction(self) -> float:
-        """``agreed / total`` (1.0 for an empty frame: nothing disagrees)."""
-        return self.agreed / self.total if self.total else 1.0
-
-
-def check_reber_labels(frame: pl.DataFrame) -> ReberCheck:
-    """Compare the ``valid`` labels of ``frame`` with :func:`is_reber`.
-
-    Raises
-    ------
-    ValueError
-        If ``frame`` lacks the ``string`` or ``valid`` column.
-    """
-    _check_columns(frame, "check_reber_labels")
-    accepted = [isinstance(s, str) and is_reber(s) for s in frame["string"].to_list()]
-    checked = frame.select(
-        pl.int_range(1, pl.len() + 1).alias("row"),
-        "string",
-        pl.col("valid").cast(pl.Boolean),
-    ).with_columns(accepted=pl.Series(accepted, dtype=pl.Boolean))
-    disagreements = checked.filter(pl.col("valid") != pl.col("accepted"))
-    return ReberCheck(frame.height, frame.height - disagreements.height, disagreements)
-
-
-def load_reber_csv(path: str | Path) -> pl.DataFrame:
-    """Read a CSV of ``string,valid`` rows (other columns are dropped).
-
-    Labels may be ``true``/``false`` (any case) or ``1``/``0``, surrounding spaces allowed.
-    Strings must be non-empty and use only :data:`ALPHABET` symbols (grammatical or not).
-
-    Returns
-    -------
-    polars.DataFrame
-        Columns ``string`` (str) and ``valid`` (bool), in file order.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file does not exist.
-    ValueError
-        If it cannot be parsed, lacks a column, or has a bad label or string; the message
-        names the file, and the row (1-based, header not counted) and value at fault.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Reber CSV file {str(path)!r} does not exist.")
-    try:
-        frame = pl.read_csv(path, infer_schema=False)
-    except pl.exceptions.NoDataError:
-        raise ValueError(f"Reber CSV file {str(path)!r} is empty (no header row).") from None
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise ValueError(f"Could not read Reber CSV file {str(path)!r}: {exc}") from exc
-    _check_columns(frame, "load_reber_csv", where=f"Reber CSV file {str(path)!r}")
-    labels = pl.col("valid").str.strip_chars().str.to_lowercase()
-    frame = frame.select(
-        pl.int_range(1, pl.len() + 1).alias("row"),
-        "string",
-        pl.col("valid").alias("label"),
-        labels.replace_strict(_LABELS, default=None, return_dtype=pl.Boolean).alias("valid"),
-    )
-    bad = frame.filter(pl.col("valid").is_null())
-    if bad.height:
-        row, label = bad.row(0, named=True)["row"], bad.row(0, named=True)["label"]
-        raise ValueError(
-            f"Reber CSV file {str(path)!r}: column 'valid' must hold true/false or 1/0; "
-            f"row {row} has {_shown(label)} ({bad.height} bad label(s) in all)."
-        )
-    pattern = f"^[{ALPHABET}]+$"
-    bad = frame.filter(~pl.col("string").fill_null("").str.contains(pattern))
-    if bad.height:
-        row, string = bad.row(0, named=True)["row"], bad.row(0, named=True)["string"]
-        raise ValueError(
-            f"Reber CSV file {str(path)!r}: column 'string' must hold non-empty strings over "
-            f"{ALPHABET}; row {row} has {_shown(string)} ({bad.height} bad string(s) in all)."
-        )
-    return frame.select("string", "valid")
-
-
-def save_reber_csv(data: pl.DataFrame | Iterable[tuple[str, bool]], path: str | Path) -> Path:
-    """Write labelled sequences as a ``string,valid`` CSV (labels ``true``/``false``).
-
-    Parameters
-    ----------
-    data:
-        Frame with ``string`` and ``valid`` columns (others are dropped), or
-        ``(string, label)`` pairs.
-    path:
-        Target file; parent folders are created.
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Raises
-    ------
-    ValueError
-        If ``data`` lacks a column or its labels are not booleans.
-    """
-    if isinstance(data, pl.DataFrame):
-        frame = data
-    else:
-        pairs = list(data)
-        bad = next((p for p in pairs if not isinstance(p[1], bool | np.bool_)), None)
-        if bad is not None:
-            raise ValueError(
-                f"The labels given to save_reber_csv must be booleans. Got {bad!r} instead."
-            )
-        frame = _frame(pairs)
-    _check_columns(frame, "save_reber_csv")
-    if frame.schema["valid"] != pl.Boolean:
-        raise ValueError(
-            "The 'valid' column given to save_reber_csv must be boolean. "
-            f"Got dtype {frame.schema['valid']} instead."
-        )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.select(pl.col("string").cast(pl.String), "valid").write_csv(path)
-    return path
+    return _pairs(count, seed, negatives, min_length, max_length, "generate_reber_pairs")
 
 
 # ---------------------------------------------------------------------------------------------
 # Private helpers
 
-# Transitions as tuples for sampling: state -> ((symbol, next), ...).
+# Transitions as tuples: state -> ((symbol, next), ...).
 _CHOICES: dict[int, tuple[tuple[str, int], ...]] = {
     state: tuple(moves.items()) for state, moves in _TRANSITIONS.items()
 }
-# Unicode code point -> token id (-1 for anything else); the last slot catches larger points.
-_LOOKUP = np.full(129, -1, dtype=np.int64)
-for _symbol, _id in VOCAB.items():
-    _LOOKUP[ord(_symbol)] = _id
-_LABELS = {"true": True, "1": True, "false": False, "0": False}
+_STATES = range(_ACCEPT + 1)
+# _PATH_TABLE[length][state]: strings of `length` symbols leading from `state` to acceptance.
+_PATH_TABLE: list[tuple[int, ...]] = [tuple(int(s == _ACCEPT) for s in _STATES)]
+_MAX_TRIES = 10_000  # attempts to find one new false sequence before giving up
 
 
-def _walk(rng: random.Random) -> str:
-    """One true sequence: a uniform random walk from the start to the accepting state."""
+def _paths(state: int, length: int) -> int:
+    """Number of symbol strings of ``length`` leading from ``state`` to acceptance."""
+    while len(_PATH_TABLE) <= length:
+        last = _PATH_TABLE[-1]
+        _PATH_TABLE.append(tuple(sum(last[n] for _, n in _CHOICES.get(s, ())) for s in _STATES))
+    return _PATH_TABLE[length][state]
+
+
+def _pairs(
+    count: Any, seed: Any, negatives: Any, min_length: Any, max_length: Any, caller: str
+) -> tuple[list[str], list[str]]:
+    """Validated :func:`generate_reber_pairs`; errors name ``caller``."""
+    _check_positive(count, "count", caller)
+    sampler = _negative_sampler(negatives, caller)
+    low, high = _length_range(min_length, max_length, caller)
+    _check_supply(count, low, high, caller)
+    rng = _as_rng(seed, caller)
+    true = _distinct_walks(count, rng, low, high)
+    rng.shuffle(true)  # draw order favours short strings
+    return true, _distinct_negatives([len(s) for s in true], sampler, rng, caller)
+
+
+def _distinct_walks(count: int, rng: random.Random, low: int, high: int) -> list[str]:
+    """``count`` distinct walks of length ``low..high``, as if repeats were redrawn.
+
+    Successive sampling without replacement: each draw picks a length with probability
+    proportional to (strings of that length not drawn yet) × 2**-(L-2), then a string of
+    that length not drawn yet, uniformly. Integer weights 2**(high-L) keep it exact.
+    """
+    sizes = {length: _paths(_START, length) for length in range(low, high + 1)}
+    weight = {length: size << (high - length) for length, size in sizes.items() if size}
+    total = sum(weight.values())
+    lengths = []
+    for _ in range(count):
+        length, _ = _pick(weight, rng.randrange(total))
+        lengths.append(length)
+        unit = 1 << (high - length)
+        total -= unit
+        weight[length] -= unit
+        if not weight[length]:
+            del weight[length]  # used up
+    drawn = Counter(lengths)
+    ranks = {length: _distinct_ranks(drawn[length], length, rng) for length in sorted(drawn)}
+    return [_unrank(length, next(ranks[length])) for length in lengths]
+
+
+def _pick(weight: dict[Any, int], r: int) -> tuple[Any, int]:
+    """The key whose cumulative-weight interval holds ``r`` (``0 <= r < sum``), and the
+    offset of ``r`` within that interval."""
+    for key, w in weight.items():
+        if r < w:
+            return key, r
+        r -= w
+    raise AssertionError("r is below the total weight")  # unreachable: r < sum(weight)
+
+
+def _distinct_ranks(k: int, length: int, rng: random.Random) -> Iterator[int]:
+    """``k`` distinct uniform ranks among the true sequences of ``length``, random order."""
+    size = _paths(_START, length)
+    if size <= sys.maxsize:
+        return iter(rng.sample(range(size), k))
+    chosen: dict[int, None] = {}  # size > 9e18: repeats are rare, insertion order random
+    while len(chosen) < k:
+        chosen[rng.randrange(size)] = None
+    return iter(chosen)
+
+
+def _unrank(length: int, rank: int) -> str:
+    """The ``rank``-th true sequence of ``length`` (in the automaton's branch order)."""
     state, out = _START, []
-    while state != _ACCEPT:
-        moves = _CHOICES[state]
-        symbol, state = moves[0] if len(moves) == 1 else moves[rng.random() < 0.5]
+    for remaining in range(length, 0, -1):
+        paths = {move: _paths(move[1], remaining - 1) for move in _CHOICES[state]}
+        (symbol, state), rank = _pick(paths, rank)
         out.append(symbol)
     return "".join(out)
 
 
-@functools.cache
-def _paths(state: int, length: int) -> int:
-    """Number of symbol strings of ``length`` leading from ``state`` to acceptance."""
-    if length == 0:
-        return int(state == _ACCEPT)
-    return sum(_paths(nxt, length - 1) for _, nxt in _CHOICES.get(state, ()))
-
-
 def _sample_of_length(length: int, rng: random.Random) -> str:
-    """A true sequence of exactly ``length`` symbols, uniform among all of them.
-
-    Each true sequence of length L has walk probability 2**-(L-2), so this is also the
-    walk's distribution conditioned on the length.
-    """
-    state, out = _START, []
-    for remaining in range(length, 0, -1):
-        r = rng.randrange(_paths(state, remaining))
-        for move in _CHOICES[state]:
-            r -= _paths(move[1], remaining - 1)
-            if r < 0:
-                break
-        out.append(move[0])
-        state = move[1]
-    return "".join(out)
+    """A true sequence of exactly ``length`` symbols, uniform among all of them."""
+    return _unrank(length, rng.randrange(_paths(_START, length)))
 
 
-def _near_miss(rng: random.Random) -> str:
-    """A one-edit near miss whose length is drawn from the true-length distribution."""
-    target = len(_walk(rng))
+def _near_miss(target: int, rng: random.Random) -> str:
+    """A one-edit near miss of length ``target`` (may be grammatical; the caller checks)."""
     # Inserting needs a true sequence one shorter, which exists only above the minimum.
-    kinds = ("substitute", "insert", "delete") if target > _MIN_LENGTH else ("substitute", "delete")
-    while True:
-        kind = rng.choice(kinds)
-        if kind == "substitute":
-            base = _sample_of_length(target, rng)
-            i = rng.randrange(1, target - 1)
-            symbol = rng.choice([c for c in _INTERIOR if c != base[i]])
-            candidate = base[:i] + symbol + base[i + 1 :]
-        elif kind == "insert":
-            base = _sample_of_length(target - 1, rng)
-            i = rng.randrange(1, target - 1)  # between B and E, E included
-            candidate = base[:i] + rng.choice(_INTERIOR) + base[i:]
-        else:
-            base = _sample_of_length(target + 1, rng)
-            i = rng.randrange(1, target)  # an interior symbol
-            candidate = base[:i] + base[i + 1 :]
-        if not is_reber(candidate):
-            return candidate
+    kinds = ("substitute", "insert", "delete") if target > MIN_LENGTH else ("substitute", "delete")
+    kind = rng.choice(kinds)
+    if kind == "substitute":
+        base = _sample_of_length(target, rng)
+        i = rng.randrange(1, target - 1)
+        symbol = rng.choice([c for c in _INTERIOR if c != base[i]])
+        return base[:i] + symbol + base[i + 1 :]
+    if kind == "insert":
+        base = _sample_of_length(target - 1, rng)
+        i = rng.randrange(1, target - 1)  # between B and E, E included
+        return base[:i] + rng.choice(_INTERIOR) + base[i:]
+    base = _sample_of_length(target + 1, rng)
+    i = rng.randrange(1, target)  # an interior symbol
+    return base[:i] + base[i + 1 :]
 
 
-def _random_negative(rng: random.Random) -> str:
-    """``B`` + random interior symbols + ``E``, with a true-sequence length, not in grammar."""
-    target = len(_walk(rng))
-    while True:
-        candidate = "B" + "".join(rng.choices(_INTERIOR, k=target - 2)) + "E"
-        if not is_reber(candidate):
-            return candidate
+def _random_negative(target: int, rng: random.Random) -> str:
+    """``B`` + random interior symbols + ``E``, ``target`` long (may be grammatical)."""
+    return "B" + "".join(rng.choices(_INTERIOR, k=target - 2)) + "E"
 
 
-_NEGATIVES: dict[str, Callable[[random.Random], str]] = {
+_NEGATIVES: dict[str, Callable[[int, random.Random], str]] = {
     "near-miss": _near_miss,
     "random": _random_negative,
 }
@@ -522,7 +328,29 @@ NEGATIVE_KINDS: tuple[str, ...] = tuple(_NEGATIVES)
 """Valid values of the ``negatives`` parameter."""
 
 
-def _negative_sampler(negatives: Any, caller: str) -> Callable[[random.Random], str]:
+def _distinct_negatives(
+    lengths: Sequence[int], sampler: Callable[[int, random.Random], str], rng: random.Random,
+    caller: str,
+) -> list[str]:  # fmt: skip
+    """One new false sequence per length: rejected by the acceptor, none twice."""
+    seen: set[str] = set()
+    out = []
+    for length in lengths:
+        for _ in range(_MAX_TRIES):
+            candidate = sampler(length, rng)
+            if candidate not in seen and not is_reber(candidate):
+                break
+        else:
+            raise ValueError(
+                f"{caller} found no new false sequence of length {length} in {_MAX_TRIES} "
+                "tries; ask for fewer sequences or allow longer ones."
+            )
+        seen.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def _negative_sampler(negatives: Any, caller: str) -> Callable[[int, random.Random], str]:
     try:
         return _NEGATIVES[negatives]
     except (KeyError, TypeError):
@@ -532,19 +360,40 @@ def _negative_sampler(negatives: Any, caller: str) -> Callable[[random.Random], 
         ) from None
 
 
+def _length_range(min_length: Any, max_length: Any, caller: str) -> tuple[int, int]:
+    if not _is_int(min_length) or not 1 <= min_length <= MAX_LENGTH:
+        raise ValueError(
+            f"The 'min_length' parameter of {caller} must be an integer in [1, {MAX_LENGTH}]. "
+            f"Got {min_length!r} instead."
+        )
+    if max_length is None:
+        return int(min_length), MAX_LENGTH
+    if not _is_int(max_length) or not min_length <= max_length <= MAX_LENGTH:
+        raise ValueError(
+            f"The 'max_length' parameter of {caller} must be None or an integer in "
+            f"[min_length={min_length}, {MAX_LENGTH}]. Got {max_length!r} instead."
+        )
+    return int(min_length), int(max_length)
+
+
+def _check_supply(wanted: int, low: int, high: int, caller: str) -> None:
+    """Refuse at once to draw more distinct true sequences than the grammar holds."""
+    supply = count_reber(low, high)
+    if wanted > supply:
+        raise ValueError(
+            f"{caller} cannot draw {wanted:,} distinct true sequences: the Reber grammar holds "
+            f"only {supply:,} of length {low} to {high}. Ask for fewer or allow other lengths "
+            "(min_length/max_length)."
+        )
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _check_positive(value: Any, name: str, caller: str, *, even: bool = False) -> None:
-    if not _is_int(value) or value < 1 or (even and value % 2):
+def _check_positive(value: Any, name: str, caller: str) -> None:
+    if not _is_int(value) or value < 1:
         what = "a positive integer"
-        if even:
-            what = "a positive even integer (the classes are balanced exactly)"
         raise ValueError(
             f"The '{name}' parameter of {caller} must be {what}. Got {value!r} instead."
         )
@@ -557,25 +406,3 @@ def _as_rng(seed: Any, caller: str, *, allow_random: bool = True) -> random.Rand
         what = "an integer or a random.Random" if allow_random else "an integer"
         raise ValueError(f"The 'seed' parameter of {caller} must be {what}. Got {seed!r} instead.")
     return random.Random(int(seed))
-
-
-def _check_columns(frame: Any, caller: str, *, where: str | None = None) -> None:
-    if not isinstance(frame, pl.DataFrame):
-        raise ValueError(f"{caller} expects a polars DataFrame; got {type(frame).__name__}.")
-    missing = [c for c in ("string", "valid") if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{where or f'The frame given to {caller}'} is missing column(s) {missing}: "
-            f"expected 'string' and 'valid', found {frame.columns}."
-        )
-
-
-def _shown(value: str | None) -> str:
-    return "an empty value" if value is None else repr(value)
-
-
-def _frame(rows: Sequence[tuple[str, bool]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"string": [s for s, _ in rows], "valid": [bool(v) for _, v in rows]},
-        schema={"string": pl.String, "valid": pl.Boolean},
-    )

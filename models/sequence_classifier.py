@@ -59,7 +59,8 @@ class SequenceClassifier(nn.Module):
     body:
         A :class:`RecurrentBody` whose ``input_size`` equals ``embedding_dim``.
     vocab_size:
-        Number of token ids (e.g. 128 for ASCII characters).
+        Number of token ids, i.e. embedding rows; every id fed to :meth:`forward` must be
+        below it (e.g. 128 for the ASCII codes of :mod:`ingest.reber_encoding`).
     embedding_dim:
         Size of a token's embedding.
     num_classes:
@@ -119,12 +120,25 @@ class SequenceClassifier(nn.Module):
             ``(batch, time)`` integer token ids; sequence ``b`` occupies ``0 .. lengths[b]-1``.
         lengths:
             ``(batch,)`` sequence lengths; None means every sequence fills ``time``.
+
+        Raises
+        ------
+        ValueError
+            If ``tokens`` is not a 2-d integer tensor or holds an id outside
+            ``[0, vocab_size)`` (the embedding has no row for it).
         """
         if not isinstance(tokens, torch.Tensor) or tokens.dim() != 2 or tokens.is_floating_point():
             shape = tuple(tokens.shape) if isinstance(tokens, torch.Tensor) else type(tokens)
             raise ValueError(
                 "The 'tokens' parameter of SequenceClassifier.forward must be an integer tensor "
                 f"of shape (batch, time). Got {shape} instead."
+            )
+        vocab = self.embedding.num_embeddings
+        if tokens.numel() and not (int(tokens.min()) >= 0 and int(tokens.max()) < vocab):
+            raise ValueError(
+                "The 'tokens' parameter of SequenceClassifier.forward must hold ids in "
+                f"[0, vocab_size={vocab}). Got ids from {int(tokens.min())} to "
+                f"{int(tokens.max())} instead."
             )
         return self.readout(self.body(self.embedding(tokens), lengths))
 

@@ -10,7 +10,8 @@ import typer
 from typer.testing import CliRunner
 
 from app.cli_reber import reber_app
-from ingest.reber import is_reber, load_reber_csv
+from ingest.reber import is_reber
+from ingest.reber_csv import load_reber_csv
 
 
 @pytest.fixture
@@ -35,16 +36,20 @@ def _write(path, rows):
     return path
 
 
-def test_generate_writes_balanced_labelled_file(app, runner, tmp_path):
+def test_generate_writes_balanced_labelled_distinct_file(app, runner, tmp_path):
     out = tmp_path / "data" / "reber.csv"
-    result = runner.invoke(
-        app, ["reber", "generate", "--n", "40", "--seed", "3", "--out", str(out)]
-    )
+    args = ["reber", "generate", "--n", "4000", "--seed", "3", "--min-length", "11"]
+    result = runner.invoke(app, [*args, "--max-length", "53", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Wrote 40 sequences (20 true, 20 false)" in result.stdout
+    assert "Wrote 4,000 distinct sequences (2,000 true, 2,000 false)" in result.stdout
     frame = load_reber_csv(out)
-    assert frame.height == 40 and frame["valid"].sum() == 20
+    assert frame.height == 4000 and frame["valid"].sum() == 2000
+    assert frame["string"].n_unique() == 4000
+    lengths = frame["string"].str.len_chars()
+    assert lengths.min() >= 11 and lengths.max() <= 53
     assert [is_reber(s) for s in frame["string"]] == frame["valid"].to_list()
+    checked = runner.invoke(app, ["reber", "check", str(out)])
+    assert checked.stdout.startswith("4,000/4,000 labels agree with the Reber acceptor")
 
 
 def test_generate_is_reproducible_and_honours_negatives(app, runner, tmp_path):
@@ -65,6 +70,16 @@ def test_check_reports_agreement_and_lists_disagreements(app, runner, tmp_path):
     table_rows = [line for line in result.stdout.splitlines() if re.search(r"│\s+\d+ │", line)]
     assert len(table_rows) == 2
     assert "BPVVE" in table_rows[0] and "BTTXSE" in table_rows[1]
+
+
+def test_check_accepts_any_printable_capitals_like_the_papers_files(app, runner, tmp_path):
+    rows = [("BPTVPXTTVVE", "1"), ("BCILHJJJJILGE", "0"), ("BTTVPXTVPSE", "0"),
+            ("B-Q Z!E", "0"), ("BPVPSE", "1"), ("BCILHE", "1")]  # fmt: skip
+    path = _write(tmp_path / "paper.csv", rows)
+    result = runner.invoke(app, ["reber", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("5/6 labels agree") and "83.33%" in result.stdout
+    assert re.search(r"│\s+6 │ BCILHE\s+│ true\s+│ false", result.stdout)
 
 
 def test_check_lists_at_most_ten_disagreements(app, runner, tmp_path):
@@ -98,6 +113,8 @@ def test_check_empty_file(app, runner, tmp_path):
         (["generate", "--n", "7"], "'n' parameter of make_reber_frame"),
         (["generate", "--n", "0"], "Got 0"),
         (["generate", "--n", "8", "--negatives", "easy"], "'negatives' parameter"),
+        (["generate", "--n", "200", "--max-length", "11"], "holds only 67 of length 5 to 11"),
+        (["generate", "--n", "8", "--min-length", "0"], "'min_length' parameter"),
     ],
 )
 def test_generate_errors_are_one_line(app, runner, tmp_path, args, message):
@@ -115,6 +132,8 @@ def test_generate_errors_are_one_line(app, runner, tmp_path, args, message):
         (None, "does not exist"),
         ("seq,valid\nBTXSE,true\n", "missing column(s) ['string']"),
         ("string,valid\nBTXSE,perhaps\n", "row 1 has 'perhaps'"),
+        ("string,valid\nBTXSE,true\nbtxse,true\n", "lowercase letters"),
+        ("string,valid\nBTXSE,true\n,false\n", "row 2 has an empty value"),
     ],
 )
 def test_check_errors_are_one_line(app, runner, tmp_path, content, message):
@@ -139,3 +158,71 @@ def test_written_file_is_plain_csv(app, runner, tmp_path):
     runner.invoke(app, ["reber", "generate", "--n", "4", "--out", str(path)])
     frame = pl.read_csv(path)
     assert frame.columns == ["string", "valid"] and frame.schema["valid"] == pl.Boolean
+
+
+# --- `sparsescope study priors --reber-csv / --device` (app.cli) ---------------------------
+
+
+def _sparsescope(monkeypatch, capsys, *args):
+    """Run the real entry point (errors become one line and exit code 1)."""
+    import sys
+
+    from app.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["sparsescope", *map(str, args)])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+TINY_STUDY = ("study", "priors", "--cells", "gru", "--generators", "ba", "--graphs", "2",
+              "--epochs", "1", "--workers", "1")  # fmt: skip
+
+
+def test_study_priors_trains_on_a_users_csv(monkeypatch, capsys, tmp_path):
+    import json
+
+    from warehouse import queries
+
+    rows = [("BPTVPXTTVVE", 1), ("BCILHJJJJILGE", 0), ("BTSSXXTVVE", 1), ("BTTVPXTVPSE", 0),
+            ("BPVPSE", 1), ("BQZWKLE", 0), ("BTXXVPSE", 1), ("BCILHE", 0)]  # fmt: skip
+    path = _write(tmp_path / "mine.csv", rows)
+    db = tmp_path / "w.duckdb"
+    code, out, err = _sparsescope(monkeypatch, capsys, *TINY_STUDY, "--reber-csv", path,
+                                  "--db", db)  # fmt: skip
+    assert code == 0, err
+    assert "2 trained" in " ".join(out.split())
+    meta = queries.meta_dataset(db)
+    assert meta.height == 2
+    assert all(round(acc * 2, 9).is_integer() for acc in meta["test_acc"])  # 1 + 1 test rows
+    config = json.loads(queries.studies(db)["config"][0])
+    assert config["reber_csv"] == str(path.resolve()) and len(config["reber_csv_digest"]) == 64
+    assert config["device"] == "cpu" and config["data_version"] == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--device", "cuda"], "Device 'cuda' is not available"),
+        (["--reber-csv", "LOWER"], "row 2 has 'btxse' (1 string(s) with lowercase"),
+        (["--sequences", "200", "--max-length", "11"], "holds only 67 of length 5 to 11"),
+    ],
+)
+def test_study_priors_errors_are_one_line_and_write_nothing(
+    monkeypatch, capsys, tmp_path, extra, message
+):
+    import torch
+
+    if extra[:2] == ["--device", "cuda"] and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA, so 'cuda' is available")
+    lower = _write(tmp_path / "lower.csv", [("BTXSE", 1), ("btxse", 0)])
+    extra = [str(lower) if arg == "LOWER" else arg for arg in extra]
+    db = tmp_path / "w.duckdb"
+    code, out, err = _sparsescope(monkeypatch, capsys, *TINY_STUDY, *extra, "--db", db)
+    assert code == 1
+    assert message in " ".join(err.split()) and len(err.strip().splitlines()) == 1, err
+    assert not db.exists()

@@ -6,12 +6,18 @@ import subprocess
 import sys
 import time
 
+import networkx as nx
 import pytest
+import torch
 
-from ingest import priors_study
+from ingest import priors_config, priors_study
 from ingest.priors_config import PriorsConfig, make_config
 from ingest.priors_study import plan_priors_study, run_priors_study, study_id_for
+from ingest.priors_training import build_classifier
+from ingest.reber_encoding import VOCAB_SIZE
 from warehouse import queries
+
+NO_CUDA = pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 
 
 def tiny(**overrides) -> PriorsConfig:
@@ -159,3 +165,153 @@ def test_the_study_runs_on_a_local_ray(tmp_path, monkeypatch):
     local_rows = queries.meta_dataset(tmp_path / "local.duckdb").sort("name")
     assert local.trained == 2
     assert ray_rows["test_acc"].to_list() == local_rows["test_acc"].to_list()  # same seeds
+
+
+# --- data identity, user CSVs and devices ---------------------------------------------------
+
+
+def test_study_id_changes_with_the_data_version(monkeypatch):
+    current = study_id_for(tiny())
+    monkeypatch.setattr(priors_config, "DATA_VERSION", priors_config.DATA_VERSION + 1)
+    assert study_id_for(tiny(data_version=priors_config.DATA_VERSION)) != current
+    # A config claiming data this code does not make is refused.
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="'data_version' parameter.*must be 2"):
+        tiny(data_version=1)
+
+
+def test_old_memorised_data_studies_are_not_resumed():
+    # The ids the previous code (data version 1, repeated strings) gave the two presets.
+    assert study_id_for(make_config("demo")) != "priors-demo-a020bb7d"
+    assert study_id_for(make_config("paper")) != "priors-paper-3b72878f"
+    assert make_config("demo").identity()["data_version"] == 2
+
+
+def test_device_is_stored_but_not_part_of_the_study_id():
+    on_gpu = tiny(device="cuda:1")  # a valid device string; availability is checked on run
+    assert study_id_for(on_gpu) == study_id_for(tiny())
+    assert on_gpu.to_dict()["device"] == "cuda:1" and "device" not in on_gpu.identity()
+    assert study_id_for(tiny(min_length=7)) != study_id_for(tiny())
+
+
+def test_every_network_is_built_on_the_configured_device():
+    # meta holds no data (a study refuses it) but shows where building puts parameters.
+    model = build_classifier(nx.path_graph(4), "gru", tiny(device="meta"))
+    assert {p.device.type for p in model.parameters()} == {"meta"}
+    assert model.embedding.num_embeddings == VOCAB_SIZE == 128
+
+
+@pytest.fixture(scope="module")
+def stored_db(tmp_path_factory):
+    """A warehouse holding one tiny study, to show that refused runs leave it intact."""
+    db = tmp_path_factory.mktemp("stored") / "w.duckdb"
+    run_priors_study(tiny(cells=("gru",), generators=("ba",), epochs=1), db=db, workers=1)
+    return db
+
+
+@NO_CUDA
+def test_an_unavailable_device_is_refused_up_front_and_the_warehouse_is_intact(stored_db):
+    db = stored_db
+    before = queries.counts(db)
+    with pytest.raises(ValueError, match=r"Device 'cuda' is not available.*--device cpu"):
+        run_priors_study(tiny(device="cuda"), db=db, workers=1)
+    assert queries.counts(db) == before
+    with pytest.raises(ValueError, match="Device 'cuda:0' is not available"):
+        make_config("demo", device="cuda:0")
+    with pytest.raises(ValueError, match="'meta' holds no data"):
+        make_config("demo", device="meta")
+    with pytest.raises(ValueError, match="'device' parameter of the priors study.*'gpu0'"):
+        tiny(device="gpu0")
+
+
+def _write_csv(path, rows, header="string,valid"):
+    path.write_text(header + "\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
+    return path
+
+
+# True strings, near misses and the paper's other capitals; 12 rows with a split column.
+CSV_ROWS = [
+    ("BPTVPXTTVVE", 1, "train"), ("BCILHJJJJILGE", 0, "train"), ("BTSSXXTVVE", 1, "train"),
+    ("BTTVPXTVPSE", 0, "train"), ("BPVPSE", 1, "train"), ("BQZWKLE", 0, "train"),
+    ("BTXXVPSE", 1, "train"), ("BCILHE", 0, "train"), ("BTXSE", 1, "test"),
+    ("BJJILGE", 0, "test"), ("BPVVE", 1, "test"), ("BTXXE", 0, "test"),
+]  # fmt: skip
+
+
+def _csv_config(path, **overrides):
+    settings = dict(cells=["gru"], generators=["ba"], graphs_per_generator=2, epochs=1,
+                    n_range=(5, 8), batch_size=4)  # fmt: skip
+    return make_config("demo", reber_csv=path, **{**settings, **overrides})
+
+
+def test_a_study_trains_on_a_users_csv_with_its_split_column(tmp_path):
+    path = _write_csv(tmp_path / "mine.csv", CSV_ROWS, header="string,valid,split")
+    config = _csv_config(path)
+    summary = run_priors_study(config, db=tmp_path / "w.duckdb", workers=1)
+    assert (summary.trained, summary.failed) == (2, {})
+    meta = queries.meta_dataset(tmp_path / "w.duckdb", study=summary.study_id)
+    assert all(round(acc * 4, 9).is_integer() for acc in meta["test_acc"])  # 4 test rows
+    assert all(round(acc * 8, 9).is_integer() for acc in meta["train_acc"])  # 8 train rows
+    for network_id in meta["network_id"]:
+        attributes = queries.network_attributes(tmp_path / "w.duckdb", network_id=network_id)
+        assert attributes["sequences"] == 12
+
+
+def test_a_users_csv_without_split_gets_a_seeded_75_25_split(tmp_path):
+    rows = [(s, v) for s, v, _ in CSV_ROWS] + [("BTSXSE", 1), ("BTSXXE", 0), ("BPTVVE", 1),
+                                                ("BPTQVE", 0)]  # fmt: skip
+    path = _write_csv(tmp_path / "plain.csv", rows)
+    summary = run_priors_study(_csv_config(path), db=tmp_path / "w.duckdb", workers=1)
+    assert summary.failed == {}
+    meta = queries.meta_dataset(tmp_path / "w.duckdb", study=summary.study_id)
+    assert all(round(acc * 4, 9).is_integer() for acc in meta["test_acc"])  # 2 + 2 of 16
+    assert all(round(acc * 12, 9).is_integer() for acc in meta["train_acc"])
+    for network_id in meta["network_id"]:
+        attributes = queries.network_attributes(tmp_path / "w.duckdb", network_id=network_id)
+        assert attributes["sequences"] == 16
+
+
+def test_the_csv_rows_enter_the_study_id_and_its_path_does_not(tmp_path):
+    a = _write_csv(tmp_path / "a.csv", [(s, v) for s, v, _ in CSV_ROWS])
+    (tmp_path / "elsewhere").mkdir()
+    b = _write_csv(tmp_path / "elsewhere" / "a.csv", [(s, v) for s, v, _ in CSV_ROWS])
+    changed = _write_csv(tmp_path / "c.csv", [(s, 1 - v) for s, v, _ in CSV_ROWS])
+    ids = [study_id_for(_csv_config(p)) for p in (a, b, changed)]
+    assert ids[0] == ids[1] != ids[2]
+    assert ids[0] != study_id_for(make_config("demo", cells=["gru"], generators=["ba"],
+                                              graphs_per_generator=2, epochs=1,
+                                              n_range=(5, 8), batch_size=4))  # fmt: skip
+
+
+def test_a_csv_changed_after_the_config_was_made_is_refused(tmp_path, stored_db):
+    path = _write_csv(tmp_path / "mine.csv", [(s, v) for s, v, _ in CSV_ROWS])
+    config = _csv_config(path)
+    _write_csv(path, [(s, v) for s, v, _ in CSV_ROWS[:-1]])
+    before = queries.networks(stored_db)
+    with pytest.raises(ValueError, match="mine.csv.*changed since the study started"):
+        run_priors_study(config, db=stored_db, workers=1)
+    assert queries.networks(stored_db).equals(before)
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ("string,valid\nBTXSE,1\n,0\n", "row 2 has an empty value"),
+        ("string,valid\nBTXSE,1\nbpvve,1\n", "lowercase letters.*row 2 has 'bpvve'"),
+        ("string,valid\nBTXSE,yes\n", "column 'valid'.*row 1 has 'yes'"),
+        ("string\nBTXSE\n", r"missing column\(s\) \['valid'\]"),
+        ("string,valid,split\nBTXSE,1,train\nBPVVE,0,train\n", "0 for testing"),
+    ],
+)
+def test_a_bad_csv_is_refused_before_anything_is_written(tmp_path, stored_db, content, match):
+    before = queries.networks(stored_db)
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=match):
+        _csv_config(path)
+    assert queries.networks(stored_db).equals(before)
+
+
+def test_more_sequences_than_the_grammar_holds_is_refused():
+    with pytest.raises(ValueError, match=r"asks for 100 distinct.*only 67 of length 5 to 11"):
+        tiny(sequences=200, max_length=11)

@@ -1,58 +1,43 @@
-"""Tests for ingest.reber: acceptor, generators, data set, encoding and CSV files.
+"""Tests for ingest.reber: acceptor, language counts, distinct true and false sequences.
 
-The independent answer for the grammar is a regular expression derived by hand from the
-automaton of Hochreiter & Schmidhuber (1997), not from the module's transition table.
+The independent answers are in :mod:`tests.ingest.reber_reference`: a hand-derived regular
+expression, brute-force enumeration, and the naive definition of distinct walks.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
-import re
+from collections import Counter
 
 import numpy as np
-import polars as pl
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import ks_2samp
 
 from ingest.reber import (
     ALPHABET,
+    MAX_LENGTH,
     NEGATIVE_KINDS,
-    PAD_ID,
-    VOCAB,
-    ReberDataset,
-    check_reber_labels,
-    encode,
+    _distinct_negatives,
+    _random_negative,
+    count_reber,
     generate_non_reber,
     generate_reber,
+    generate_reber_pairs,
     is_reber,
-    load_reber_csv,
-    make_reber_dataset,
-    make_reber_frame,
-    save_reber_csv,
+)
+from tests.ingest.reber_reference import (
+    REBER_RE,
+    all_true_strings,
+    naive_distinct_walks,
+    one_edit_neighbours,
 )
 
-# After "BT S* X" or "BP T* V" the walk is in the X/S state or the P/V state; from there
-# "(X T* V P)*" loops back and "(X T* V V | S)" finishes.
-_TAIL = r"(?:XT*VP)*(?:XT*VV|S)"
-REBER_RE = re.compile(rf"B(?:TS*X{_TAIL}|PT*V(?:P{_TAIL}|V))E")
 
-
-def _one_edit_neighbours(s: str) -> set[str]:
-    """Every string one substitution, insertion or deletion away from ``s``."""
-    out = set()
-    for i in range(len(s) + 1):
-        for c in ALPHABET:
-            out.add(s[:i] + c + s[i:])
-            if i < len(s):
-                out.add(s[:i] + c + s[i + 1 :])
-        if i < len(s):
-            out.add(s[:i] + s[i + 1 :])
-    out.discard(s)
-    return out
+def _lengths(strings) -> list[int]:
+    return [len(s) for s in strings]
 
 
 # --- acceptor -------------------------------------------------------------------------------
@@ -71,7 +56,9 @@ def test_known_true_sequences(s):
     assert is_reber(s)
 
 
-@pytest.mark.parametrize("s", ["", "B", "E", "BE", "BTXS", "TXSE", "BTXSEE", "BTXSE ", "btxse"])
+@pytest.mark.parametrize(
+    "s", ["", "B", "E", "BE", "BTXS", "TXSE", "BTXSEE", "BTXSE ", "btxse", "BCILHJJJJILGE"]
+)
 def test_rejects_malformed(s):
     assert not is_reber(s)
 
@@ -90,44 +77,77 @@ def test_acceptor_matches_regex_on_any_text(s):
     assert is_reber(s) == bool(REBER_RE.fullmatch(s))
 
 
-# --- generators ------------------------------------------------------------------------------
+# --- counting the language ------------------------------------------------------------------
 
 
-def test_generated_true_sequences_are_accepted():
+def test_count_matches_brute_force_per_length():
+    strings = all_true_strings(10)  # about 490,000 B…E strings checked by the regex
+    by_length = Counter(map(len, strings))
+    for length in range(1, 11):
+        assert count_reber(length, length) == by_length.get(length, 0), length
+    assert count_reber(5, 10) == len(strings) == 43
+    assert count_reber(7, 9) == by_length[7] + by_length[8] + by_length[9]
+
+
+def test_count_matches_the_transfer_matrix_at_long_lengths():
+    # Strings of length L from start to accept = entry (0, 7) of the L-th power of the
+    # automaton's adjacency matrix (written out by hand from the diagram, exact integers).
+
+    edges = [(0, 1), (1, 2), (1, 3), (2, 2), (2, 4), (3, 3), (3, 5), (4, 3), (4, 6),
+             (5, 4), (5, 6), (6, 7)]  # fmt: skip
+    matrix = np.zeros((8, 8), dtype=object)
+    for a, b in edges:
+        matrix[a, b] += 1
+    power = np.identity(8, dtype=object)
+    for length in range(1, 54):
+        power = power.dot(matrix)
+        if length >= 11:
+            assert count_reber(length, length) == power[0, 7], length
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"min_length": 0}, "'min_length' parameter of count_reber"),
+        ({"min_length": 12, "max_length": 11}, "'max_length' parameter of count_reber"),
+        ({"max_length": MAX_LENGTH + 1}, "'max_length'.*201"),
+        ({"min_length": 5.0}, "'min_length'"),
+    ],
+)
+def test_count_rejects_bad_lengths(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        count_reber(**kwargs)
+
+
+# --- true sequences -------------------------------------------------------------------------
+
+
+def test_generated_true_sequences_are_distinct_and_accepted():
     strings = generate_reber(2000, seed=1)
+    assert len(set(strings)) == 2000
     assert all(REBER_RE.fullmatch(s) for s in strings)
-    assert len(set(strings)) > 100  # a real random walk, not one repeated string
 
 
-@pytest.mark.parametrize("negatives", NEGATIVE_KINDS)
-def test_generated_false_sequences_are_rejected(negatives):
-    strings = generate_non_reber(2000, seed=2, negatives=negatives)
-    assert not any(REBER_RE.fullmatch(s) for s in strings)
-    assert all(s[0] == "B" and s[-1] == "E" for s in strings)
+def test_distinct_walks_follow_the_definition():
+    # Same distribution as drawing walks and throwing repeats away (naive, independent).
+    ours = _lengths(generate_reber(3000, seed=2, min_length=7))
+    naive = _lengths(naive_distinct_walks(3000, seed=3, min_length=7))
+    assert ks_2samp(ours, naive).pvalue > 0.01
+    assert min(ours) == 7
+    # Uniqueness lengthens the strings: single walks average 8 symbols, these far more.
+    assert sum(ours) / len(ours) > 15
 
 
-def test_near_misses_are_one_edit_from_a_true_sequence():
-    for s in generate_non_reber(300, seed=3):
-        assert any(REBER_RE.fullmatch(t) for t in _one_edit_neighbours(s)), s
+def test_whole_language_can_be_drawn_and_no_more():
+    assert set(generate_reber(43, seed=0, max_length=10)) == all_true_strings(10)
+    with pytest.raises(ValueError, match=r"cannot draw 44 distinct.*only 43 of length 5 to 10"):
+        generate_reber(44, seed=0, max_length=10)
 
 
-@pytest.mark.parametrize("negatives", NEGATIVE_KINDS)
-def test_false_lengths_follow_true_length_distribution(negatives):
-    true_lengths = [len(s) for s in generate_reber(4000, seed=10)]
-    false_lengths = [len(s) for s in generate_non_reber(4000, seed=11, negatives=negatives)]
-    assert ks_2samp(true_lengths, false_lengths).pvalue > 0.01
-    # Same support at the short end: the most common lengths are matched too.
-    for length in (5, 6, 7, 8):
-        t, f = true_lengths.count(length), false_lengths.count(length)
-        assert abs(t - f) < 0.05 * 4000, (length, t, f)
-
-
-def test_length_is_no_shortcut_in_dataset():
-    data = make_reber_dataset(4000, seed=4)
-    frame = pl.concat([data.train, data.test]).with_columns(length=pl.col("string").str.len_chars())
-    true = frame.filter(pl.col("valid"))["length"].to_list()
-    false = frame.filter(~pl.col("valid"))["length"].to_list()
-    assert ks_2samp(true, false).pvalue > 0.01
+def test_lengths_stay_in_range():
+    strings = generate_reber(500, seed=4, min_length=11, max_length=20)
+    assert min(_lengths(strings)) >= 11 and max(_lengths(strings)) <= 20
+    assert len(set(strings)) == 500
 
 
 def test_generation_is_reproducible():
@@ -142,7 +162,8 @@ def test_generation_is_reproducible():
 def test_generation_accepts_a_shared_random_stream():
     rng = random.Random(5)
     first, second = generate_reber(10, seed=rng), generate_reber(10, seed=rng)
-    assert first + second == generate_reber(20, seed=5)
+    assert first == generate_reber(10, seed=5)  # the stream starts where seed 5 does
+    assert second != first  # and was advanced
 
 
 @pytest.mark.parametrize("count", [0, -1, 2.5, True, "3"])
@@ -151,201 +172,50 @@ def test_bad_count_is_rejected(count):
         generate_reber(count, seed=0)
 
 
+# --- false sequences ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("negatives", NEGATIVE_KINDS)
+def test_generated_false_sequences_are_distinct_and_rejected(negatives):
+    strings = generate_non_reber(2000, seed=2, negatives=negatives)
+    assert len(set(strings)) == 2000
+    assert not any(REBER_RE.fullmatch(s) for s in strings)
+    assert all(s[0] == "B" and s[-1] == "E" for s in strings)
+
+
+def test_near_misses_are_one_edit_from_a_true_sequence():
+    for s in generate_non_reber(300, seed=3):
+        assert any(REBER_RE.fullmatch(t) for t in one_edit_neighbours(s)), s
+
+
+@pytest.mark.parametrize("negatives", NEGATIVE_KINDS)
+def test_false_lengths_follow_true_length_distribution(negatives):
+    true_lengths = _lengths(generate_reber(4000, seed=10))
+    false_lengths = _lengths(generate_non_reber(4000, seed=11, negatives=negatives))
+    assert ks_2samp(true_lengths, false_lengths).pvalue > 0.01
+    # The distinct strings' distribution, not single walks': short lengths are rare.
+    assert sum(false_lengths) / 4000 > 15
+    for length in (10, 15, 20, 25):
+        t, f = true_lengths.count(length), false_lengths.count(length)
+        assert abs(t - f) < 0.03 * 4000, (length, t, f)
+
+
+def test_pairs_are_length_matched_distinct_and_shuffled():
+    true, false = generate_reber_pairs(1000, seed=5, min_length=8)
+    assert _lengths(true) == _lengths(false) and min(_lengths(true)) >= 8
+    assert len(set(true)) == len(set(false)) == 1000
+    assert all(map(REBER_RE.fullmatch, true)) and not any(map(REBER_RE.fullmatch, false))
+    assert _lengths(true) != sorted(_lengths(true))  # not the draw order (short first)
+
+
+def test_a_length_without_enough_false_sequences_is_an_error_not_a_loop():
+    # B???E: 125 strings of length 5, 2 of them true, so only 123 false ones.
+    rng = random.Random(0)
+    assert len(set(_distinct_negatives([5] * 123, _random_negative, rng, "test"))) == 123
+    with pytest.raises(ValueError, match="no new false sequence of length 5"):
+        _distinct_negatives([5] * 124, _random_negative, random.Random(0), "test")
+
+
 def test_unknown_negatives_is_rejected():
     with pytest.raises(ValueError, match=r"'negatives' parameter of generate_non_reber.*'nope'"):
         generate_non_reber(3, seed=0, negatives="nope")
-
-
-# --- data set -------------------------------------------------------------------------------
-
-
-def test_paper_dataset_sizes_and_balance():
-    data = make_reber_dataset()
-    assert isinstance(data, ReberDataset)
-    assert (data.train.height, data.test.height) == (18750, 6250)
-    assert data.train["valid"].sum() == 9375
-    assert data.test["valid"].sum() == 3125
-    both = pl.concat([data.train, data.test])
-    assert both["valid"].sum() == 12500
-    assert both.schema == pl.Schema({"string": pl.String, "valid": pl.Boolean})
-    accepted = [bool(REBER_RE.fullmatch(s)) for s in both["string"]]
-    assert accepted == both["valid"].to_list()
-
-
-def test_dataset_is_reproducible_and_seed_dependent():
-    a, b = make_reber_dataset(200, seed=3), make_reber_dataset(200, seed=3)
-    assert a.train.equals(b.train) and a.test.equals(b.test)
-    c = make_reber_dataset(200, seed=4)
-    assert not a.train.equals(c.train)
-
-
-def test_dataset_rows_are_shuffled():
-    labels = make_reber_dataset(400, seed=0).train["valid"].to_list()
-    assert labels != sorted(labels) and labels != sorted(labels, reverse=True)
-
-
-@pytest.mark.parametrize(
-    ("fraction", "sizes", "test_true"),
-    [(0.0, (10, 0), 0), (1.0, (0, 10), 5), (0.3, (7, 3), 1)],
-)
-def test_dataset_split_edges(fraction, sizes, test_true):
-    data = make_reber_dataset(10, seed=0, test_fraction=fraction)
-    assert (data.train.height, data.test.height) == sizes
-    assert data.test["valid"].sum() == test_true
-    assert data.train["valid"].sum() + test_true == 5
-
-
-@pytest.mark.parametrize("n", [0, -4, 7, 3.0, None])
-def test_dataset_rejects_bad_n(n):
-    with pytest.raises(ValueError, match=rf"'n' parameter of make_reber_dataset.*{n}"):
-        make_reber_dataset(n)
-
-
-@pytest.mark.parametrize("fraction", [-0.1, 1.5, float("nan"), "0.2"])
-def test_dataset_rejects_bad_test_fraction(fraction):
-    with pytest.raises(ValueError, match="'test_fraction' parameter of make_reber_dataset"):
-        make_reber_dataset(10, test_fraction=fraction)
-
-
-def test_dataset_rejects_unknown_negatives():
-    with pytest.raises(ValueError, match=r"'negatives' parameter of make_reber_dataset.*'easy'"):
-        make_reber_dataset(10, negatives="easy")
-
-
-def test_random_negatives_dataset():
-    data = make_reber_dataset(100, seed=0, negatives="random")
-    assert data.negatives == "random"
-    both = pl.concat([data.train, data.test])
-    assert [bool(REBER_RE.fullmatch(s)) for s in both["string"]] == both["valid"].to_list()
-
-
-def test_frame_is_balanced():
-    frame = make_reber_frame(30, seed=2)
-    assert frame.height == 30 and frame["valid"].sum() == 15
-
-
-# --- encoding -------------------------------------------------------------------------------
-
-
-def _reference_encode(strings):
-    width = max(len(s) for s in strings)
-    padded = [[VOCAB[c] for c in s] + [PAD_ID] * (width - len(s)) for s in strings]
-    return torch.tensor(padded), torch.tensor([len(s) for s in strings])
-
-
-def test_encode_matches_reference():
-    strings = generate_reber(500, seed=0) + generate_non_reber(500, seed=1)
-    padded, lengths = encode(strings)
-    want_padded, want_lengths = _reference_encode(strings)
-    assert padded.dtype == lengths.dtype == torch.long
-    assert torch.equal(padded, want_padded)
-    assert torch.equal(lengths, want_lengths)
-
-
-def test_encode_vocabulary_is_fixed():
-    assert PAD_ID == 0
-    assert sorted(VOCAB.values()) == list(range(1, len(ALPHABET) + 1))
-    padded, _ = encode(["BTXSE"])
-    assert padded.tolist() == [[1, 2, 5, 4, 7]]
-
-
-def test_encode_accepts_polars_series_and_empty_input():
-    strings = ["BTXSE", "BPTVVE"]
-    padded, lengths = encode(pl.Series(strings))
-    assert torch.equal(padded, _reference_encode(strings)[0])
-    empty, empty_lengths = encode([])
-    assert empty.shape == (0, 0) and empty_lengths.shape == (0,)
-
-
-@pytest.mark.parametrize(
-    ("strings", "match"),
-    [
-        (["BTXSE", "BTQSE"], r"strings\[1\] = 'BTQSE' holds 'Q'"),
-        (["BTXSE", "BTXSE", "BT€"], r"strings\[2\].*'€'"),
-        (["BTXSE", ""], r"empty string \(strings\[1\]\)"),
-    ],
-)
-def test_encode_rejects_bad_strings(strings, match):
-    with pytest.raises(ValueError, match=match):
-        encode(strings)
-
-
-def test_encode_rejects_non_strings():
-    with pytest.raises(TypeError, match="single str"):
-        encode("BTXSE")
-    with pytest.raises(TypeError, match=r"strings\[1\] is 3"):
-        encode(["BTXSE", 3])
-
-
-# --- labels check and CSV -------------------------------------------------------------------
-
-
-def test_check_reber_labels_counts_disagreements():
-    frame = pl.DataFrame(
-        {"string": ["BTXSE", "BPVVE", "BTTXSE", "BTSXSE"], "valid": [True, False, True, True]}
-    )
-    result = check_reber_labels(frame)
-    assert (result.total, result.agreed) == (4, 2)
-    assert result.fraction == 0.5
-    assert result.disagreements.select("row", "string", "valid", "accepted").rows() == [
-        (2, "BPVVE", False, True),
-        (3, "BTTXSE", True, False),
-    ]
-
-
-def test_csv_round_trip(tmp_path):
-    frame = make_reber_frame(50, seed=9)
-    path = save_reber_csv(frame, tmp_path / "sub" / "reber.csv")
-    assert path.read_text().splitlines()[0] == "string,valid"
-    assert load_reber_csv(path).equals(frame)
-
-
-def test_save_accepts_pairs(tmp_path):
-    path = save_reber_csv([("BTXSE", True), ("BTTSE", np.bool_(False))], tmp_path / "p.csv")
-    assert path.read_text().splitlines() == ["string,valid", "BTXSE,true", "BTTSE,false"]
-
-
-def test_save_rejects_non_boolean_labels(tmp_path):
-    with pytest.raises(ValueError, match="must be booleans"):
-        save_reber_csv([("BTXSE", "yes")], tmp_path / "p.csv")
-    with pytest.raises(ValueError, match="'valid' column given to save_reber_csv"):
-        save_reber_csv(pl.DataFrame({"string": ["BTXSE"], "valid": [1]}), tmp_path / "p.csv")
-
-
-def test_load_reads_numeric_and_spaced_labels_and_drops_extra_columns(tmp_path):
-    path = tmp_path / "user.csv"
-    path.write_text("id,string,valid\n1,BTXSE, TRUE\n2,BTTSE,0\n3,BPVVE,1\n")
-    frame = load_reber_csv(path)
-    assert frame.rows() == [("BTXSE", True), ("BTTSE", False), ("BPVVE", True)]
-
-
-@pytest.mark.parametrize(
-    ("content", "match"),
-    [
-        ("string,label\nBTXSE,true\n", r"missing column\(s\) \['valid'\]"),
-        ("seq,valid\nBTXSE,true\n", r"missing column\(s\) \['string'\]"),
-        ("string,valid\nBTXSE,true\nBPVVE,maybe\n", r"row 2 has 'maybe'"),
-        ("string,valid\nBTXSE,\n", r"row 1 has an empty value"),
-        ("string,valid\nBTXSE,true\nBTQSE,false\n", r"row 2 has 'BTQSE'"),
-        ("string,valid\n,true\n", r"'string'.*row 1 has an empty value"),
-        ("", r"is empty"),
-    ],
-)
-def test_load_errors_name_the_file_and_the_problem(tmp_path, content, match):
-    path = tmp_path / "bad.csv"
-    path.write_text(content)
-    with pytest.raises(ValueError, match=match) as info:
-        load_reber_csv(path)
-    assert "bad.csv" in str(info.value)
-
-
-def test_load_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nope.csv"):
-        load_reber_csv(tmp_path / "nope.csv")
-
-
-def test_load_header_only_gives_empty_frame(tmp_path):
-    path = tmp_path / "empty.csv"
-    path.write_text("string,valid\n")
-    frame = load_reber_csv(path)
-    assert frame.height == 0 and frame.columns == ["string", "valid"]

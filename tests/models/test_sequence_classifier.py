@@ -91,6 +91,12 @@ def test_validation_errors():
         model(torch.zeros(2, 3))
     with pytest.raises(ValueError, match="'tokens'"):
         model(torch.zeros(2, 3, 4, dtype=torch.long))
+    # Ids the embedding has no row for: ASCII 'B' (66) with only 10 rows, or a negative id.
+    with pytest.raises(ValueError, match=r"ids in \[0, vocab_size=10\). Got ids from 0 to 66"):
+        model(torch.tensor([[0, 66]]))
+    with pytest.raises(ValueError, match="Got ids from -1 to 3"):
+        model(torch.tensor([[-1, 3]]))
+    assert model(torch.tensor([[0, 9]])).shape == (1, 2)  # the last row is fine
 
 
 def test_neuron_graph_needs_a_graph_capable_body():
