@@ -101,8 +101,7 @@ class MetaDataset:
             unknown = [n for n in names if n not in self.features]
             if unknown:
                 raise KeyError(
-                    f"Unknown feature(s) {unknown} given as {option}; "
-                    f"features: {self.features}."
+                    f"Unknown feature(s) {unknown} given as {option}; features: {self.features}."
                 )
         if include:
             chosen = [f for f in dict.fromkeys(include) if f not in exclude]

@@ -71,7 +71,8 @@ def networks(db: Db = None, *, study: str | None = None) -> pl.DataFrame:
 _IMPORT_ORDER = (
     "m.study_id, TRY_CAST(json_extract_string(n.attributes, '$.row') AS BIGINT) NULLS LAST,"
     " list_transform(regexp_extract_all(m.name, '[0-9]+|[^0-9]+'),"
-    " lambda part: CASE WHEN regexp_full_match(part, '[0-9]+') THEN lpad(part, 24, '0') ELSE part END),"
+    " lambda part: CASE WHEN regexp_full_match(part, '[0-9]+') THEN lpad(part, 24, '0')"
+    " ELSE part END),"
     " m.name"
 )
 

@@ -128,9 +128,7 @@ def evaluate_regressors(
             if importances:
                 for train, test in KFold(n_splits, shuffle=True, random_state=seed).split(x):
                     tasks.append(
-                        delayed(fold_importances)(
-                            name, seed, x[train], y[train], x[test], y[test]
-                        )
+                        delayed(fold_importances)(name, seed, x[train], y[train], x[test], y[test])
                     )
     outputs = _run(tasks, n_jobs=n_jobs, progress=progress)
     score_rows, importance_rows = [], []
@@ -150,8 +148,11 @@ def evaluate_regressors(
         importances=pl.DataFrame(
             importance_rows,
             schema={
-                "group": pl.String, "regressor": pl.String, "feature": pl.String,
-                "importance_mean": pl.Float64, "importance_std": pl.Float64,
+                "group": pl.String,
+                "regressor": pl.String,
+                "feature": pl.String,
+                "importance_mean": pl.Float64,
+                "importance_std": pl.Float64,
             },
         ),  # fmt: skip
     )
@@ -273,15 +274,11 @@ def _score_row(plan: _Plan, fold_predictions, paper: float, *, bootstrap: int, s
         **{m: float(np.mean([r[m] for r in ranks])) for m in RANK_METRICS},
     }  # fmt: skip
     if bootstrap:
-        intervals = bootstrap_intervals(
-            y, out_of_fold, fold_of, n_resamples=bootstrap, seed=seed
-        )
+        intervals = bootstrap_intervals(y, out_of_fold, fold_of, n_resamples=bootstrap, seed=seed)
         for statistic, (low, high) in intervals.items():
             row[f"{statistic}_low"], row[f"{statistic}_high"] = low, high
     test_rows = paper_test_rows(y.size)
-    row["note"] = (
-        f"paper split tests only {test_rows} rows" if test_rows < MIN_TEST_ROWS else None
-    )
+    row["note"] = f"paper split tests only {test_rows} rows" if test_rows < MIN_TEST_ROWS else None
     return [row[c] for c in _score_schema(bootstrap)]
 
 

@@ -54,8 +54,17 @@ scores = result.scores.with_columns(  # null, not "NaN ± NaN", for groups too s
 st.subheader(f"R² predicting {target}")
 st.dataframe(
     scores.select(
-        "group", "regressor", "n", "cv_r2", "cv_r2_mean", "cv_r2_std", "paper_r2",
-        "kendall_tau", "spearman_pred", "precision_at_10pct", "note",
+        "group",
+        "regressor",
+        "n",
+        "cv_r2",
+        "cv_r2_mean",
+        "cv_r2_std",
+        "paper_r2",
+        "kendall_tau",
+        "spearman_pred",
+        "precision_at_10pct",
+        "note",
     ),
     hide_index=True,
     column_config={
