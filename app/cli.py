@@ -238,6 +238,9 @@ def regress(
     jobs: Annotated[
         int, typer.Option(help="Parallel fits (-1: every core); results do not depend on it.")
     ] = -1,
+    profile: Annotated[
+        str, typer.Option(help="default, or fast: fewer trees, quicker, other numbers.")
+    ] = "default",
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,  # noqa: A002
     db: DbOption = None,
 ) -> None:
@@ -255,7 +258,7 @@ def regress(
         result = evaluate_regressors(
             meta.frame, target=target, features=features, by=by, regressors=regressor,
             n_splits=folds, n_repeats=repeats, seed=seed, importances=importances,
-            bootstrap=bootstrap, n_jobs=jobs,
+            bootstrap=bootstrap, n_jobs=jobs, profile=profile,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )  # fmt: skip
     scores = result.scores if format is not OutputFormat.table else _compact(result.scores)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from sklearn import config_context
 from sklearn.metrics import r2_score
 from sklearn.model_selection import KFold, RepeatedKFold
 from sklearn.utils.parallel import Parallel, delayed
@@ -32,7 +33,12 @@ from analytics.regressors.bootstrap import BOOTSTRAP_STATISTICS, bootstrap_inter
 from analytics.regressors.importances import fold_importances, pool_importances
 from analytics.regressors.paper_protocol import MIN_TEST_ROWS, paper_r2, paper_test_rows
 from analytics.regressors.rank_metrics import RANK_METRICS, rank_metrics
-from analytics.regressors.registry import _require_known, create_regressor, list_regressors
+from analytics.regressors.registry import (
+    _require_known,
+    _require_profile,
+    create_regressor,
+    list_regressors,
+)
 
 __all__ = ["RegressionResult", "cross_validated_predictions", "evaluate_regressors"]
 
@@ -61,6 +67,7 @@ def evaluate_regressors(
     importances: bool = False,
     bootstrap: int = 0,
     n_jobs: int = 1,
+    profile: str = "default",
     progress: Progress | None = None,
 ) -> RegressionResult:
     """Fit and score every regressor on every group (see the module docstring for the columns).
@@ -80,6 +87,9 @@ def evaluate_regressors(
         columns for ``cv_r2`` and the rank metrics.
     n_jobs:
         joblib workers for the fits (-1: every core); the results do not depend on it.
+    profile:
+        ``"default"``, or ``"fast"`` (fewer trees; other numbers), see
+        :data:`analytics.regressors.registry.PROFILES`.
     progress:
         Called as ``progress(done, total)`` after each finished fit.
 
@@ -101,6 +111,7 @@ def evaluate_regressors(
     names = list(regressors) if regressors else list_regressors()
     for name in names:
         _require_known(name)
+    _require_profile(profile)
     for parameter, value, least in (
         ("n_splits", n_splits, 2), ("n_repeats", n_repeats, 1), ("bootstrap", bootstrap, 0),
     ):  # fmt: skip
@@ -123,12 +134,16 @@ def evaluate_regressors(
                 continue
             plan.first_task = len(tasks)
             for train, test in splits:
-                tasks.append(delayed(_fit_predict)(name, seed, x[train], y[train], x[test]))
-            tasks.append(delayed(paper_r2)(x, y, regressor=name, seed=seed))
+                tasks.append(
+                    delayed(_fit_predict)(name, seed, profile, x[train], y[train], x[test])
+                )
+            tasks.append(delayed(paper_r2)(x, y, regressor=name, seed=seed, profile=profile))
             if importances:
                 for train, test in KFold(n_splits, shuffle=True, random_state=seed).split(x):
                     tasks.append(
-                        delayed(fold_importances)(name, seed, x[train], y[train], x[test], y[test])
+                        delayed(fold_importances)(
+                            name, seed, profile, x[train], y[train], x[test], y[test]
+                        )
                     )
     outputs = _run(tasks, n_jobs=n_jobs, progress=progress)
     score_rows, importance_rows = [], []
@@ -204,9 +219,13 @@ class _Plan:
     first_task: int = -1
 
 
-def _fit_predict(name: str, seed: int, x_train, y_train, x_test) -> np.ndarray:
+def _fit_predict(name: str, seed: int, profile: str, x_train, y_train, x_test) -> np.ndarray:
     """One fold: fit the in-fold pipeline on the training part, predict the held-out part."""
-    return create_regressor(name, seed=seed).fit(x_train, y_train).predict(x_test)
+    model = create_regressor(name, seed=seed, profile=profile)
+    # The inputs were validated once, at the boundary (_arrays: finite features and target),
+    # so scikit-learn's re-checks in every tree of an ensemble are skipped (same numbers).
+    with config_context(assume_finite=True, skip_parameter_validation=True):
+        return model.fit(x_train, y_train).predict(x_test)
 
 
 def _run(tasks: list, *, n_jobs: int, progress: Progress | None) -> list:
@@ -244,7 +263,10 @@ def _arrays(frame: pl.DataFrame, target: str, features: Sequence[str]):
             f"Feature column(s) {infinite} hold infinite values; regressors need finite "
             "features (missing values are fine: they are imputed)."
         )
-    return x, frame.get_column(target).cast(pl.Float64).to_numpy()
+    y = frame.get_column(target).cast(pl.Float64).to_numpy()
+    if np.isinf(y).any():
+        raise ValueError(f"The target column {target!r} holds infinite values.")
+    return x, y
 
 
 def _unfit_note(y: np.ndarray, *, min_rows: int, n_splits: int) -> str | None:

@@ -15,10 +15,10 @@ PERMUTATION_REPEATS = 5  # shuffles of each feature per held-out fold
 
 
 def fold_importances(
-    name: str, seed: int, x_train, y_train, x_test, y_test
+    name: str, seed: int, profile: str, x_train, y_train, x_test, y_test
 ) -> np.ndarray:  # fmt: skip
     """Drop in R² on one held-out fold when each feature is shuffled: ``(features, repeats)``."""
-    fitted = create_regressor(name, seed=seed).fit(x_train, y_train)
+    fitted = create_regressor(name, seed=seed, profile=profile).fit(x_train, y_train)
     result = permutation_importance(
         fitted, x_test, y_test, scoring="r2", n_repeats=PERMUTATION_REPEATS, random_state=seed
     )

@@ -42,7 +42,9 @@ def paper_test_rows(n: int) -> int:
     return int(np.ceil(PAPER_TEST_SIZE * n))
 
 
-def paper_r2(x: np.ndarray, y: np.ndarray, *, regressor: str, seed: int = 0) -> float:
+def paper_r2(
+    x: np.ndarray, y: np.ndarray, *, regressor: str, seed: int = 0, profile: str = "default"
+) -> float:
     """R² of ``regressor`` under the paper's protocol, rows taken in the order given.
 
     Parameters
@@ -55,6 +57,8 @@ def paper_r2(x: np.ndarray, y: np.ndarray, *, regressor: str, seed: int = 0) -> 
         A registered regressor name (:func:`analytics.regressors.list_regressors`).
     seed:
         The regressor's seed (the split itself always uses ``random_state=7``).
+    profile:
+        Parameter profile of the regressor (:data:`analytics.regressors.registry.PROFILES`).
     """
     scaled = MinMaxScaler().fit_transform(x)  # on ALL rows, as the paper did: leaks (see above)
     x_train, x_test, y_train, y_test = train_test_split(
@@ -62,6 +66,6 @@ def paper_r2(x: np.ndarray, y: np.ndarray, *, regressor: str, seed: int = 0) -> 
     )
     model = make_pipeline(
         SimpleImputer(strategy="median", keep_empty_features=True),
-        create_estimator(regressor, seed=seed),
+        create_estimator(regressor, seed=seed, profile=profile),
     )
     return float(r2_score(y_test, model.fit(x_train, y_train).predict(x_test)))

@@ -49,3 +49,11 @@ def test_contract_is_reproducible_from_its_seed(name):
     first = create_regressor(name, seed=3).fit(x[:40], y[:40]).predict(x[40:])
     second = create_regressor(name, seed=3).fit(x[:40], y[:40]).predict(x[40:])
     np.testing.assert_array_equal(first, second)
+
+
+def test_the_fast_profile_fits_fewer_trees_and_unknown_profiles_are_refused():
+    assert create_regressor("random_forest", profile="fast")[-1].n_estimators == 50
+    assert create_regressor("random_forest")[-1].n_estimators == 200
+    assert type(create_regressor("bayesian_ridge", profile="fast")[-1]).__name__ == "BayesianRidge"
+    with pytest.raises(ValueError, match="Unknown profile 'quick'.*'fast'"):
+        create_regressor("xgboost", profile="quick")
