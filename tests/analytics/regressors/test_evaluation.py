@@ -91,7 +91,7 @@ def test_parallel_fits_give_exactly_the_serial_results(frame):
         regressors=["random_forest", "xgboost"], n_splits=3, n_repeats=1, seed=1, bootstrap=20,
         min_rows=3,
     )  # fmt: skip
-    small = frame.filter(pl.int_range(pl.len()).over("group") < 8)  # 2 groups of 8 rows
+    small = frame.filter(pl.int_range(pl.len()).over("group") < 12)  # 2 groups of 12 rows
     serial = evaluate_regressors(small, n_jobs=1, **kwargs).scores
     parallel = evaluate_regressors(small, n_jobs=2, **kwargs).scores
     assert serial.height == 4 and serial.equals(parallel)
