@@ -157,6 +157,38 @@ def import_metadataset_command(
     )
 
 
+@app.command("import-nas-bench-graph")
+def import_nas_bench_graph_command(
+    dataset: Annotated[
+        str, typer.Option(help="Data set (cora, citeseer, …, proteins) or 'all'.")
+    ] = "cora",
+    bench_file: Annotated[
+        Path | None, typer.Option(help="A .bench pickle to read instead of the package's.")
+    ] = None,
+    trust_pickle: Annotated[
+        bool, typer.Option("--trust-pickle", help="Allow --bench-file (pickles can run code).")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Import NAS-Bench-Graph's measured architectures with their features (one transaction)."""
+    import time
+
+    from ingest.nas_bench_graph import import_nas_bench_graph
+
+    start = time.perf_counter()
+    with console.status("reading NAS-Bench-Graph and computing features"):
+        results = import_nas_bench_graph(
+            db, dataset, path=bench_file, trust_pickle=trust_pickle,
+            on_dataset=lambda name: console.print(f"prepared {name}"),
+        )  # fmt: skip
+    for item in results:
+        console.print(
+            f"{item.study}: {item.architectures} architectures, {item.inserted} inserted, "
+            f"{item.already_stored} already stored."
+        )
+    console.print(f"Done in {time.perf_counter() - start:.1f} s.")
+
+
 @app.command()
 def features(
     n_jobs: Annotated[int, typer.Option(help="Worker processes.")] = 2,

@@ -43,6 +43,22 @@ _SUFFIXES: dict[str, str] = {}
 
 
 def _register(name: str, suffixes: Sequence[str]) -> Callable[[Reader], Reader]:
+    """Register ``reader(path, directed) -> nx.Graph`` as the format ``name`` for ``suffixes``.
+
+    Raises
+    ------
+    ValueError
+        If the format name or one of the suffixes is already registered.
+    """
+    if name in _READERS:
+        raise ValueError(f"A graph file format named {name!r} is already registered.")
+    taken = sorted(s for s in suffixes if s in _SUFFIXES)
+    if taken:
+        raise ValueError(
+            f"Graph file suffixes {taken} of {name!r} already belong to "
+            f"{sorted({_SUFFIXES[s] for s in taken})}."
+        )
+
     def decorator(reader: Reader) -> Reader:
         _READERS[name] = reader
         for suffix in suffixes:

@@ -1,59 +1,70 @@
 """Sparse torch models: masked layers and networks, their graphs, sparsity and sparse inference.
 
-Everything public is importable from ``models`` directly; each name lives in one module:
+Everything public is importable from ``models`` directly (loaded on first use, so that
+importing one light module such as :mod:`models.dag` does not import torch); each name lives
+in one module:
 
 * :mod:`models.dag` — graphs to layered DAGs (orientation, layers, sources, sinks);
 * :mod:`models.masking` — the one mask mechanism (``MaskedModule``);
 * :mod:`models.masked_linear`, :mod:`models.feedforward`, :mod:`models.dag_network` — masked
   layers and networks; :mod:`models.masked_recurrent`, :mod:`models.structured_rnn` — masked
-  recurrent networks;
+  recurrent networks; :mod:`models.recurrent_cells` — the one cell registry (fused kernel
+  and wavefront sweep step of every cell); :mod:`models.wavefront` — the structured RNN's
+  sweep (plan, cell math, buffers, products, autograd function);
 * :mod:`models.to_graph` — model <-> neuron graph;
 * :mod:`models.sparsity` — the paper's ξ and parameter counts;
 * :mod:`models.sparse_inference` — CSR / shrunk dense inference;
 * :mod:`models.prune_interop` — masks to and from ``torch.nn.utils.prune``.
 """
 
-from models.activations import Activation, create_activation, list_activations
-from models.dag import (
-    CyclicGraphError,
-    EmptyGraphError,
-    GraphStructureError,
-    LayeredDAG,
-    UnreachableVertexError,
-    layered_dag,
-    to_dag,
-)
-from models.dag_network import LayerPlan, MaskedDAGNetwork
-from models.feedforward import MaskedFeedForward
-from models.masked_linear import MaskedLinear
-from models.masked_recurrent import MaskedRecurrent, MaskedRecurrentLayer
-from models.masking import MaskedModule, MaskError, check_mask
-from models.prune_interop import (
-    export_prune_masks,
-    import_prune_masks,
-    masked_linear_from_pruned,
-    pruned_linear_from_masked,
-)
-from models.sparse_inference import (
-    InferenceReport,
-    LayerChoice,
-    SparseInferenceNetwork,
-    compare_inference,
-    memory_bytes,
-    to_sparse_inference,
-)
-from models.sparsity import (
-    ParameterCounts,
-    effective_parameters,
-    layer_counts,
-    network_sparsity,
-    parameter_counts,
-    tensor_sparsity,
-    weight_groups,
-)
-from models.state_dict import ArchitectureMismatchError, check_state_dict
-from models.structured_rnn import StructuredRNN
-from models.to_graph import model_from_graph, model_to_graph, register_graph_extractor
+import importlib
+from typing import Any
+
+# public name -> the module that defines it
+_EXPORTS = {
+    "Activation": "models.activations",
+    "ArchitectureMismatchError": "models.state_dict",
+    "CyclicGraphError": "models.dag",
+    "EmptyGraphError": "models.dag",
+    "GraphStructureError": "models.dag",
+    "InferenceReport": "models.sparse_inference",
+    "LayerChoice": "models.sparse_inference",
+    "LayerPlan": "models.dag_network",
+    "LayeredDAG": "models.dag",
+    "MaskError": "models.masking",
+    "MaskedDAGNetwork": "models.dag_network",
+    "MaskedFeedForward": "models.feedforward",
+    "MaskedLinear": "models.masked_linear",
+    "MaskedModule": "models.masking",
+    "MaskedRecurrent": "models.masked_recurrent",
+    "MaskedRecurrentLayer": "models.masked_recurrent",
+    "ParameterCounts": "models.sparsity",
+    "SparseInferenceNetwork": "models.sparse_inference",
+    "StructuredRNN": "models.structured_rnn",
+    "UnreachableVertexError": "models.dag",
+    "check_mask": "models.masking",
+    "check_state_dict": "models.state_dict",
+    "compare_inference": "models.sparse_inference",
+    "create_activation": "models.activations",
+    "effective_parameters": "models.sparsity",
+    "export_prune_masks": "models.prune_interop",
+    "import_prune_masks": "models.prune_interop",
+    "layer_counts": "models.sparsity",
+    "layered_dag": "models.dag",
+    "list_activations": "models.activations",
+    "masked_linear_from_pruned": "models.prune_interop",
+    "memory_bytes": "models.sparse_inference",
+    "model_from_graph": "models.to_graph",
+    "model_to_graph": "models.to_graph",
+    "network_xi": "models.sparsity",
+    "parameter_counts": "models.sparsity",
+    "pruned_linear_from_masked": "models.prune_interop",
+    "register_graph_extractor": "models.to_graph",
+    "tensor_xi": "models.sparsity",
+    "to_dag": "models.dag",
+    "to_sparse_inference": "models.sparse_inference",
+    "weight_groups": "models.sparsity",
+}
 
 __all__ = [
     "Activation",
@@ -90,12 +101,32 @@ __all__ = [
     "memory_bytes",
     "model_from_graph",
     "model_to_graph",
-    "network_sparsity",
+    "network_xi",
     "parameter_counts",
     "pruned_linear_from_masked",
     "register_graph_extractor",
-    "tensor_sparsity",
+    "tensor_xi",
     "to_dag",
     "to_sparse_inference",
     "weight_groups",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the defining module of a public name (or a submodule) on first access."""
+    module = _EXPORTS.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+    if not name.startswith("_"):
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

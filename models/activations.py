@@ -54,7 +54,18 @@ _ACTIVATIONS: dict[str, Activation] = {}
 
 
 def register_activation(activation: Activation) -> Activation:
-    """Add ``activation`` to the registry under ``activation.name`` and return it."""
+    """Add ``activation`` to the registry under ``activation.name`` and return it.
+
+    Raises
+    ------
+    ValueError
+        If the name is already registered.
+    """
+    if activation.name in _ACTIVATIONS:
+        raise ValueError(
+            f"register_activation: an activation named {activation.name!r} is already "
+            "registered; choose another name."
+        )
     _ACTIVATIONS[activation.name] = activation
     return activation
 

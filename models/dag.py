@@ -81,7 +81,21 @@ _ORIENTATIONS: dict[str, Orientation] = {}
 
 
 def register_orientation(name: str) -> Callable[[Orientation], Orientation]:
-    """Register an orientation rule ``(u, v) -> (source, target)`` under ``name``."""
+    """Register an orientation rule ``(u, v) -> (source, target)`` under ``name``.
+
+    The rule must orient every edge consistently with one total order of the vertices (so
+    every graph becomes a DAG).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is already registered.
+    """
+    if name in _ORIENTATIONS:
+        raise ValueError(
+            f"register_orientation: an orientation named {name!r} is already registered; "
+            "choose another name."
+        )
 
     def decorator(rule: Orientation) -> Orientation:
         _ORIENTATIONS[name] = rule

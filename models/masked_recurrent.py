@@ -4,7 +4,7 @@
 ``"gru"``) whose input-to-hidden weights ``weight_ih`` and hidden-to-hidden weights
 ``weight_hh`` carry separate masks (``weight_ih_mask``, ``weight_hh_mask``; see
 :mod:`models.masking`), so i2h and h2h weights can be pruned individually or together (paper,
-section 4.2). The recurrence runs in torch's fused kernel (``torch._VF.rnn_tanh``, ``lstm``,
+section 4.2). The recurrence runs in torch's fused kernel (``torch.rnn_tanh``, ``lstm``,
 ``gru``, ...) with the masked weights passed in; there is no Python loop over time steps, and
 the parameter layout is torch's (gate blocks stacked as rows), so weights copy one-to-one from
 and to ``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU``.

@@ -62,6 +62,9 @@ def float_mask(module: MaskedModule, name: str = "weight") -> torch.Tensor:
     parameter = getattr(module, name)
     cache = module.__dict__.setdefault("_float_mask_cache", {})
     entry = cache.get(name)
+    # Tensor._version is torch's in-place modification counter (the one autograd checks for
+    # saved tensors). torch has no public equivalent; without it an in-place edit of the mask
+    # buffer (mask[...] = False, load_state_dict's copy_) would leave a stale cached mask.
     if (
         entry is None
         or entry[0] is not mask

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 import torch
-from torch import _VF
+
+from models.wavefront.cells import GRU_SWEEP, LSTM_SWEEP, RELU_SWEEP, TANH_SWEEP, SweepStep
 
 __all__ = [
     "RecurrentCell",
@@ -51,33 +52,69 @@ class RecurrentCell:
     gates:
         Number of gate blocks stacked in ``weight_ih`` / ``weight_hh`` (1 for plain RNNs).
     fused:
-        torch's fused multi-step kernel (``torch._VF.rnn_tanh`` etc.).
+        torch's fused multi-step kernel (``torch.rnn_tanh``, ``torch.rnn_relu``,
+        ``torch.lstm``, ``torch.gru``), used by
+        :class:`models.masked_recurrent.MaskedRecurrentLayer`.
     has_cell_state:
         True for LSTM, whose state is the pair ``(h, c)``.
+    sweep:
+        The step math of the wavefront sweep (:class:`models.wavefront.cells.SweepStep`), used
+        by :class:`models.structured_rnn.StructuredRNN`; None if the cell cannot run there
+        (the structured RNN then refuses it when it is built).
     """
 
     name: str
     gates: int
     fused: Callable
     has_cell_state: bool = False
+    sweep: SweepStep | None = None
 
 
 _CELLS: dict[str, RecurrentCell] = {}
 
 
 def register_cell(
-    name: str, *, gates: int, fused: Callable, has_cell_state: bool = False
+    name: str,
+    *,
+    gates: int,
+    fused: Callable,
+    has_cell_state: bool = False,
+    sweep: SweepStep | None = None,
 ) -> RecurrentCell:
-    """Register a cell under ``name`` and return its description."""
-    cell = RecurrentCell(name=name, gates=gates, fused=fused, has_cell_state=has_cell_state)
+    """Register a cell under ``name`` and return its description.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is taken, ``gates`` is not a positive integer, ``fused`` is not callable,
+        or ``sweep`` disagrees with ``has_cell_state``.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(
+            f"The 'name' parameter of register_cell must be a non-empty str. Got {name!r}."
+        )
+    if name in _CELLS:
+        raise ValueError(
+            f"register_cell: a cell named {name!r} is already registered; choose another name."
+        )
+    check_size(gates, name="gates", where="register_cell")
+    if not callable(fused):
+        raise ValueError(
+            "The 'fused' parameter of register_cell must be callable (a fused multi-step "
+            f"kernel such as torch.rnn_tanh). Got {fused!r} instead."
+        )
+    if sweep is not None and (
+        not isinstance(sweep, SweepStep) or sweep.has_cell_state != has_cell_state
+    ):
+        raise ValueError(
+            "The 'sweep' parameter of register_cell must be a SweepStep whose has_cell_state "
+            f"equals the cell's ({has_cell_state}). Got {sweep!r} instead."
+        )
+    cell = RecurrentCell(
+        name=name, gates=gates, fused=fused, has_cell_state=has_cell_state, sweep=sweep
+    )
     _CELLS[name] = cell
     return cell
-
-
-register_cell("tanh", gates=1, fused=_VF.rnn_tanh)
-register_cell("relu", gates=1, fused=_VF.rnn_relu)
-register_cell("lstm", gates=4, fused=_VF.lstm, has_cell_state=True)
-register_cell("gru", gates=3, fused=_VF.gru)
 
 
 def list_cells() -> list[str]:
@@ -216,3 +253,10 @@ def check_size(value: object, *, name: str, where: str) -> int:
             f"The {name!r} parameter of {where} must be a positive integer. Got {value!r} instead."
         )
     return value
+
+
+# torch's public fused kernels (the ones nn.RNN / nn.LSTM / nn.GRU call).
+register_cell("tanh", gates=1, fused=torch.rnn_tanh, sweep=TANH_SWEEP)
+register_cell("relu", gates=1, fused=torch.rnn_relu, sweep=RELU_SWEEP)
+register_cell("lstm", gates=4, fused=torch.lstm, has_cell_state=True, sweep=LSTM_SWEEP)
+register_cell("gru", gates=3, fused=torch.gru, sweep=GRU_SWEEP)

@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import statistics
 import time
 import warnings
@@ -348,7 +349,7 @@ def _stages(model: nn.Module) -> list[_Stage]:
                 raise TypeError(
                     f"to_sparse_inference needs a linear layer before {type(module).__name__}."
                 )
-            stages[-1].post.append(module.eval())
+            stages[-1].post.append(_inference_copy(module))
         else:
             raise TypeError(
                 f"to_sparse_inference cannot convert {type(module).__name__}; it converts "
@@ -368,7 +369,7 @@ def _feedforward_stages(model: MaskedFeedForward) -> list[_Stage]:
         post: list[nn.Module] = []
         if index < last:
             if model.norms is not None:
-                post.append(model.norms[index].eval())
+                post.append(_inference_copy(model.norms[index]))
             post.append(_Elementwise(activation.function, activation.name))
         stages.append(
             _Stage(layer.effective_weight().detach(), _detach(layer.effective_bias()), post)
@@ -382,6 +383,12 @@ def _flatten(model: nn.Module):
             yield from _flatten(child)
     else:
         yield model
+
+
+def _inference_copy(module: nn.Module) -> nn.Module:
+    """An eval-mode copy of ``module`` (the source model keeps its own module and mode)."""
+    copied = copy.deepcopy(module).eval()
+    return copied
 
 
 def _detach(tensor: torch.Tensor | None) -> torch.Tensor | None:

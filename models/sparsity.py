@@ -1,9 +1,14 @@
-"""Sparsity as the paper defines it, and plain parameter counts.
+"""The paper's sparsity measure ξ, and plain parameter counts.
 
 Paper, section 2: for a vector ``x in R^d``, ``ξ(x) = ||x||_0 / d`` — the **proportion of
-non-zero** entries (so a *lower* ξ means a sparser tensor; density is ``1 - ξ`` there). For a
-network ``f`` whose weights are a set ``W`` of grouped vectors, ``ξ(f) = 1/|W| Σ_{x∈W} ξ(x)``,
-e.g. with one group per neuron holding its weights from all possible incoming connections.
+non-zero** entries (so a *lower* ξ means a sparser tensor). For a network ``f`` whose weights
+are a set ``W`` of grouped vectors, ``ξ(f) = 1/|W| Σ_{x∈W} ξ(x)``, e.g. with one group per
+neuron holding its weights from all possible incoming connections.
+
+Names: the paper calls ξ "sparsity", but everywhere else in this project (the warehouse's
+``networks.sparsity``, :attr:`ParameterCounts.sparsity`) *sparsity* is the fraction of
+**zeros**, ``1 - ξ``. So the functions here say ``xi`` (:func:`tensor_xi`, :func:`network_xi`,
+the ``xi`` keys); ``density`` is not used for ξ because it already names a graph feature.
 
 Everything here reads *effective* weights: masked entries of
 :class:`~models.masking.MaskedModule` parameters count as zero, and layers pruned with
@@ -13,7 +18,7 @@ weight_mask``).
 Example
 -------
 >>> import torch
->>> tensor_sparsity(torch.tensor([0.0, 1.0, 2.0, 0.0]))
+>>> tensor_xi(torch.tensor([0.0, 1.0, 2.0, 0.0]))
 0.5
 """
 
@@ -32,9 +37,9 @@ __all__ = [
     "effective_parameters",
     "layer_counts",
     "list_groupings",
-    "network_sparsity",
+    "network_xi",
     "parameter_counts",
-    "tensor_sparsity",
+    "tensor_xi",
     "weight_groups",
 ]
 
@@ -59,8 +64,13 @@ class ParameterCounts:
     nonzero: int
     xi: float
 
+    @property
+    def sparsity(self) -> float:
+        """Fraction of zero entries, ``1 - xi`` (what the warehouse stores as ``sparsity``)."""
+        return 1.0 - self.xi
 
-def tensor_sparsity(x: torch.Tensor) -> float:
+
+def tensor_xi(x: torch.Tensor) -> float:
     """ξ(x): proportion of non-zero entries of ``x`` (paper, section 2).
 
     Raises
@@ -70,16 +80,16 @@ def tensor_sparsity(x: torch.Tensor) -> float:
     """
     if not isinstance(x, torch.Tensor):
         raise TypeError(
-            f"The 'x' parameter of tensor_sparsity must be a torch.Tensor. Got "
+            f"The 'x' parameter of tensor_xi must be a torch.Tensor. Got "
             f"{type(x).__name__} instead."
         )
     if x.numel() == 0:
-        raise ValueError("The 'x' parameter of tensor_sparsity has no entries; ξ is undefined.")
+        raise ValueError("The 'x' parameter of tensor_xi has no entries; ξ is undefined.")
     return int(torch.count_nonzero(x.detach())) / x.numel()
 
 
 def list_groupings() -> list[str]:
-    """Ways :func:`network_sparsity` can group a network's weights."""
+    """Ways :func:`network_xi` can group a network's weights."""
     return list(_GROUPINGS)
 
 
@@ -115,14 +125,14 @@ def weight_groups(model: nn.Module, *, grouping: str = "neuron") -> list[torch.T
     return [row for w in weights for row in w.reshape(w.shape[0], -1) if row.numel()]
 
 
-def network_sparsity(model: nn.Module, *, grouping: str = "neuron") -> float:
+def network_xi(model: nn.Module, *, grouping: str = "neuron") -> float:
     """ξ(f) = mean of ξ over the grouped weight vectors (paper, section 2).
 
     See :func:`weight_groups` for ``grouping``. Biases and norm parameters are not weights and
     are left out.
     """
     groups = weight_groups(model, grouping=grouping)
-    values = [tensor_sparsity(group) for group in groups if group.numel()]
+    values = [tensor_xi(group) for group in groups if group.numel()]
     return sum(values) / len(values)
 
 

@@ -51,7 +51,7 @@ from models.recurrent_cells import (
     get_cell,
     unit_biases,
 )
-from models.wavefront import WavefrontPlan, wavefront_states
+from models.wavefront import WavefrontPlan, sweep_step, wavefront_states
 
 __all__ = ["StructuredRNN"]
 
@@ -91,7 +91,11 @@ class StructuredRNN(MaskedModule):
     EmptyGraphError, CyclicGraphError
         If the graph is empty or a directed graph has a cycle (from :mod:`models.dag`).
     ValueError
-        On an unknown cell, a non-positive size or an unknown orientation.
+        On an unknown cell or one registered without a wavefront sweep step, a non-positive
+        size or an unknown orientation.
+
+    The sweep plan (index tensors built from the masks) follows the module's device:
+    ``.to(device)`` moves it with the parameters.
     """
 
     def __init__(
@@ -107,6 +111,7 @@ class StructuredRNN(MaskedModule):
         super().__init__()
         where = "StructuredRNN"
         self.cell = get_cell(cell, where=where).name
+        sweep_step(self.cell, where=where)  # refuse, now, a cell the sweep cannot run
         self.input_size = check_size(input_size, name="input_size", where=where)
         self.units_per_vertex = check_size(units_per_vertex, name="units_per_vertex", where=where)
         self.bias = bool(bias)
@@ -230,8 +235,14 @@ class StructuredRNN(MaskedModule):
         """
         lengths = check_padded_batch(
             x, lengths, input_size=self.input_size, where="StructuredRNN.forward"
-        ).to(x.device)
-        longest = int(lengths.max())
+        )
+        if x.device != self.weight_ih.device:
+            raise ValueError(
+                f"StructuredRNN.forward: the input is on {x.device} but the module on "
+                f"{self.weight_ih.device}; move one of them (x.to(...) or model.to(...))."
+            )
+        longest = int(lengths.max())  # on the CPU: no device sync
+        lengths = lengths.to(x.device)
         return wavefront_states(
             self._current_plan(),
             x if longest == x.shape[1] else x[:, :longest],
@@ -310,17 +321,47 @@ class StructuredRNN(MaskedModule):
         state["_plan"], state["_plan_key"] = None, ()
         return state
 
-    def _current_plan(self) -> WavefrontPlan:
-        """The sweep plan of the current masks (rebuilt when a mask changes)."""
+    def _apply(self, fn, recurse=True):
+        """Move or convert the module (``.to()``, ``.cuda()``, ``.double()``, ...) and its
+        sweep plan with it.
+
+        The plan is built from the masks' values; a device without data (``meta``) cannot
+        build one, so the plan of the current masks is made before the move and moved along.
+        """
+        plan = self._plan if self.weight_ih_mask.device.type == "meta" else self._current_plan()
+        result = super()._apply(fn, recurse)
+        if plan is not None:
+            self._plan = plan.to(self.weight_ih_mask.device)
+            self._plan_key = self._mask_key()
+        return result
+
+    def _mask_key(self) -> tuple:
+        """Identity and in-place version of both masks.
+
+        ``Tensor._version`` is torch's in-place modification counter (the one autograd checks);
+        torch has no public equivalent, and without it an in-place edit of a mask
+        (``mask[...] = False``) would leave a stale plan.
+        """
         masks = (self.weight_ih_mask, self.weight_hh_mask)
-        key = tuple((m.data_ptr(), m._version) for m in masks)
+        return tuple((m.data_ptr(), m._version) for m in masks)
+
+    def _current_plan(self) -> WavefrontPlan:
+        """The sweep plan of the current masks, on the masks' device (rebuilt when a mask
+        changes)."""
+        key = self._mask_key()
         if self._plan is None or key != self._plan_key:
+            device = self.weight_ih_mask.device
+            if device.type == "meta":
+                raise ValueError(
+                    "StructuredRNN: the masks are on the meta device (no values), so no sweep "
+                    "plan can be built from them; set the masks on a real device first."
+                )
             self._plan = WavefrontPlan.build(
                 self.cell,
                 self.neuron_layer,
                 self.weight_ih_mask,
                 self.weight_hh_mask,
                 num_inputs=self.input_size,
-            )
+            ).to(device)
             self._plan_key = key
         return self._plan

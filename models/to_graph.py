@@ -59,7 +59,18 @@ _EXTRACTORS: dict[type, Extractor] = {}
 
 
 def register_graph_extractor(model_type: type) -> Callable[[Extractor], Extractor]:
-    """Register ``function(model) -> nx.DiGraph`` as the extractor for ``model_type``."""
+    """Register ``function(model) -> nx.DiGraph`` as the extractor for ``model_type``.
+
+    Raises
+    ------
+    ValueError
+        If ``model_type`` already has an extractor.
+    """
+    if model_type in _EXTRACTORS:
+        raise ValueError(
+            f"register_graph_extractor: {model_type.__name__} already has a graph extractor "
+            f"({_EXTRACTORS[model_type].__name__})."
+        )
 
     def decorator(function: Extractor) -> Extractor:
         _EXTRACTORS[model_type] = function

@@ -2,7 +2,7 @@
 # README command 2: set up (with test extras and Chromium for the browser test), lint, run tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh test,ray
+./scripts/setup.sh test,ray,nasbench
 venv="${SPARSESCOPE_VENV:-.venv}"
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -3,16 +3,14 @@
 Bulk extraction spreads the work over a process pool. Small graphs go in chunks of similar
 cost, each computed as one batch, so per-task and per-graph overheads are amortised; a big
 graph is split by source vertex (:func:`~analytics.features.paths.shortest_paths`) so it keeps
-every worker busy. No networkx object is ever pickled: where workers are forked they read the
-input graphs from the memory they inherit and convert them to
-:class:`~analytics.features.graphs.CompactGraph` themselves (so both cores share that work
-too; the garbage collector is frozen meanwhile so the workers do not copy the pages they
-inherit); otherwise graphs are converted here and only their integer arrays travel.
+every worker busy. No networkx object is ever pickled: graphs are converted here to
+:class:`~analytics.features.graphs.CompactGraph` (a vertex count and two numpy edge arrays)
+and only those arrays travel. Workers come from a forkserver (or are spawned), never forked
+from this process, which may already run polars' or DuckDB's threads.
 """
 
 from __future__ import annotations
 
-import gc
 import math
 import multiprocessing
 import os
@@ -41,6 +39,10 @@ _SPLIT_COST = 2_000_000  # graphs above this are split by source vertex across t
 _MIN_POOL_COST = 1_000_000  # less work than this is done in-process: a pool costs ~25 ms
 _MIN_CHUNK_COST = 200_000  # smaller chunks than this do not pay for their trip to a worker
 _CHUNKS_PER_WORKER = 4  # more chunks than workers evens out the load
+# The first pool of a process starts the forkserver, which imports numpy, polars, networkx and
+# igraph (igraph pulls in matplotlib): 1-3 s. Until then a pool must have this much work.
+_COLD_POOL_COST = 20_000_000
+_FORKSERVER_STARTED = False  # whether this process's forkserver is up (pools then start in ms)
 
 
 def graph_features(graph: Any, *, orientation: str = "smaller_to_larger") -> dict[str, float]:
@@ -101,8 +103,9 @@ def bulk_features(
         As for :func:`graph_features`.
     n_jobs:
         Worker processes; ``1`` computes in this process, ``-1`` uses every core. Workers are
-        forked where the platform allows it, so they start in milliseconds; still, a job of
-        less than about 0.1 s of work is done in this process, where it is quicker.
+        forked from a forkserver (started once per process, a fraction of a second), so they
+        start in milliseconds afterwards; a job of less than about 0.1 s of work is done in
+        this process, where it is quicker.
     progress:
         Show a rich progress bar counting finished graphs.
 
@@ -155,73 +158,54 @@ def feature_rows(
     return rows
 
 
-# A graph waiting for a worker: converted already, or the index of an input pair that a forked
-# worker reads from _INHERITED (inherited memory: nothing is pickled) and converts itself.
-_Pending = CompactGraph | int
-_INHERITED: dict[int, tuple[list[tuple[Any, Any]], str]] = {}  # call id -> (pairs, orientation)
-
-
 def _feature_rows(
     items: list[tuple[Any, Any]], orientation: str, workers: int, advance: Callable[[float], None]
 ) -> np.ndarray:
     """Feature rows of every ``(key, graph)`` pair, ``(len(items), features)``.
 
-    Graphs a forked worker can read itself (networkx, igraph) stay as they are; any other
-    input is converted here, which also raises input errors here, before any work starts.
+    Every graph is converted here first (which also raises input errors before any work
+    starts); only the compact integer arrays travel to workers.
     """
-    inherit = workers > 1 and _can_fork()
-    pending: list[_Pending] = [
-        i
-        if inherit and isinstance(graph, nx.Graph | ig.Graph)
-        else _compact(key, graph, orientation)
-        for i, (key, graph) in enumerate(items)
-    ]
+    graphs = [_compact(key, graph, orientation) for key, graph in items]
     rows = np.empty((len(items), len(FEATURE_NAMES)))
-    cost = [_cost(items[i][1] if isinstance(p, int) else p) for i, p in enumerate(pending)]
+    cost = [_cost(graph) for graph in graphs]
     if workers > 1:
         big = [i for i, c in enumerate(cost) if c >= _SPLIT_COST]
         small = [i for i, c in enumerate(cost) if c < _SPLIT_COST]
         target = max(_MIN_CHUNK_COST, sum(cost[i] for i in small) / (workers * _CHUNKS_PER_WORKER))
         chunks = _chunk(small, cost, target)
-        if big or (len(chunks) > 1 and sum(cost) >= _MIN_POOL_COST):
-            for i in big:  # converted here: its parts share one conversion
-                pending[i] = _resolve(pending[i], items, orientation)
-            call = id(items)
-            _INHERITED[call] = (items, orientation)
-            gc.freeze()  # forked workers' garbage collections then leave inherited pages alone
-            try:
-                _run_pool(rows, pending, big, chunks, workers, call, advance)
-            finally:
-                gc.unfreeze()
-                del _INHERITED[call]
+        total = sum(cost)
+        worth_a_pool = big or (len(chunks) > 1 and total >= _MIN_POOL_COST)
+        if worth_a_pool and (_FORKSERVER_STARTED or total >= _COLD_POOL_COST):
+            _run_pool(rows, graphs, big, chunks, workers, advance)
             return rows
     for chunk in _chunk(list(range(len(items))), cost, _MIN_CHUNK_COST):
-        rows[chunk] = feature_rows([_resolve(pending[i], items, orientation) for i in chunk])
+        rows[chunk] = feature_rows([graphs[i] for i in chunk])
         advance(len(chunk))
     return rows
 
 
 def _run_pool(
     rows: np.ndarray,
-    pending: list[_Pending],
+    graphs: list[CompactGraph],
     big: list[int],
     chunks: list[list[int]],
     workers: int,
-    call: int,
     advance: Callable[[float], None],
 ) -> None:
-    context = multiprocessing.get_context("fork" if _can_fork() else None)
+    global _FORKSERVER_STARTED
+    context = _worker_context()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    _FORKSERVER_STARTED = context.get_start_method() == "forkserver"
     try:
         tasks: dict[Future, tuple[str, Any]] = {}
         for i in big:  # first, so that the longest tasks do not start last
-            graph = pending[i]
+            graph = graphs[i]
             bounds = np.linspace(0, graph.n, workers + 1).astype(int).tolist()
             for start, stop in pairwise(bounds):
                 tasks[pool.submit(shortest_paths, graph, range(start, stop))] = ("part", i)
         for chunk in chunks:
-            task = pool.submit(_chunk_rows, [pending[i] for i in chunk], call)
-            tasks[task] = ("chunk", chunk)
+            tasks[pool.submit(feature_rows, [graphs[i] for i in chunk])] = ("chunk", chunk)
         parts: dict[int, list[ShortestPaths]] = {i: [] for i in big}
         for done in as_completed(tasks):
             kind, where = tasks[done]
@@ -232,7 +216,7 @@ def _run_pool(
             parts[where].append(done.result())
             if len(parts[where]) == workers:
                 merged = merge_shortest_paths(sorted(parts[where], key=lambda p: p.sources.start))
-                rows[where] = feature_rows([pending[where]], [merged])[0]
+                rows[where] = feature_rows([graphs[where]], [merged])[0]
             advance(1 / workers)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -240,17 +224,20 @@ def _run_pool(
     pool.shutdown(wait=True)
 
 
-def _chunk_rows(pending: list[_Pending], call: int) -> np.ndarray:
-    """Worker task: feature rows of a chunk of graphs, ``(len(pending), features)``."""
-    items, orientation = _INHERITED.get(call, ([], ""))
-    return feature_rows([_resolve(p, items, orientation) for p in pending])
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Start workers from a fresh process, never by forking this one.
 
-
-def _resolve(pending: _Pending, items: list[tuple[Any, Any]], orientation: str) -> CompactGraph:
-    if isinstance(pending, CompactGraph):
-        return pending
-    key, graph = items[pending]
-    return _compact(key, graph, orientation)
+    This process may already run polars' and DuckDB's thread pools (and torch's); a forked
+    child inherits their locks in whatever state they were, which can deadlock it. A
+    *forkserver* (started once per process, with this module preloaded) forks workers from a
+    clean single-threaded process in milliseconds; *spawn* is the fallback where there is no
+    forkserver (Windows, macOS default builds).
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _compact(key: Any, graph: Any, orientation: str) -> CompactGraph:
@@ -258,15 +245,9 @@ def _compact(key: Any, graph: Any, orientation: str) -> CompactGraph:
     return compact_graph(graph, orientation=orientation, where=where)
 
 
-def _cost(graph: Any) -> int:
+def _cost(graph: CompactGraph) -> int:
     """Work estimate ``n (n + m)``: one BFS per vertex; Brandes' pass costs the same."""
-    if isinstance(graph, CompactGraph):
-        n, m = graph.n, len(graph.edges)
-    elif isinstance(graph, ig.Graph):
-        n, m = graph.vcount(), graph.ecount()
-    else:  # networkx: neighbour counts (fast), not number_of_edges (slow for multigraphs)
-        n, m = len(graph), sum(map(len, graph._adj.values())) // 2
-    return n * (n + m)
+    return graph.n * (graph.n + len(graph.edges))
 
 
 def _chunk(indices: list[int], cost: list[int], target: float) -> list[list[int]]:
@@ -283,10 +264,6 @@ def _chunk(indices: list[int], cost: list[int], target: float) -> list[list[int]
     if current:
         chunks.append(current)
     return chunks
-
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _pairs(graphs: Any) -> Iterator[tuple[Any, Any]]:

@@ -122,10 +122,13 @@ def check_orientation(orientation: Any, function: str) -> None:
 def _networkx_pairs(graph: nx.Graph) -> tuple[int, np.ndarray]:
     """Vertex count and ``(k, 2)`` relabelled adjacency pairs of a networkx graph.
 
-    Reads the adjacency dict-of-dicts directly (networkx's own algorithms do the same; the
-    public views cost several times more here): every neighbour list is one C-level
+    Reads the adjacency dict-of-dicts directly: every neighbour list is one C-level
     iteration. An undirected edge appears in both directions, parallel edges once.
     """
+    # Private on purpose: graph._adj is the dict networkx's own algorithms read. The public
+    # graph.adj / graph.succ wraps every neighbour dict in a view object; measured here, that
+    # made this pass 3x slower on bench_features' 800 paper-like graphs (46 ms vs 14 ms, ~10% of
+    # the whole n_jobs=1 run) and 7x slower on a BA(2000) graph (3.6 ms vs 0.5 ms).
     adjacency = graph._adj  # {u: {v: ...}}, successors for directed graphs
     n = len(adjacency)
     degree = np.fromiter(map(len, adjacency.values()), dtype=np.int64, count=n)

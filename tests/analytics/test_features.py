@@ -8,7 +8,9 @@ with and without cycles, every accepted input kind, and hypothesis-generated gra
 from __future__ import annotations
 
 import math
+import os
 import random
+from concurrent.futures import ProcessPoolExecutor
 
 import igraph as ig
 import networkx as nx
@@ -284,6 +286,7 @@ def pool_calls(monkeypatch):
 
 def test_bulk_with_a_pool_equals_bulk_in_process(pool_calls, monkeypatch):
     monkeypatch.setattr(extract, "_MIN_POOL_COST", 0)  # use the pool even for little work
+    monkeypatch.setattr(extract, "_COLD_POOL_COST", 0)  # ... even before the forkserver is up
     rng = random.Random(7)
     graphs = [(i, nx.barabasi_albert_graph(rng.randint(30, 60), 3, seed=i)) for i in range(60)]
     graphs += [(100 + i, g) for i, g in enumerate(CORPUS.values())]
@@ -302,6 +305,7 @@ def test_bulk_with_a_pool_equals_bulk_in_process(pool_calls, monkeypatch):
 
 def test_big_graph_split_across_workers_matches_in_process(monkeypatch, pool_calls, capsys):
     monkeypatch.setattr(extract, "_SPLIT_COST", 2_000)  # split even modest graphs
+    monkeypatch.setattr(extract, "_COLD_POOL_COST", 0)
     graphs = {"ba": nx.barabasi_albert_graph(150, 2, seed=1), "er": CORPUS["er_sparse_0"]}
     graphs["small"] = nx.path_graph(5)
     pooled = _rows(bulk_features(graphs, n_jobs=2, progress=True))
@@ -361,3 +365,23 @@ def test_features_match_networkx_on_generated_graphs(graph, orientation):
     assert_features_close(
         graph_features(graph, orientation=orientation), nx_features(graph, orientation=orientation)
     )
+
+
+def test_pool_workers_are_not_forked_from_this_process():
+    # forked workers would inherit this process's polars/DuckDB threads' locks
+    with ProcessPoolExecutor(max_workers=1, mp_context=extract._worker_context()) as pool:
+        parent = pool.submit(os.getppid).result()
+    assert parent != os.getpid()
+
+
+def test_little_work_is_not_sent_to_a_pool_that_would_first_start_a_forkserver(
+    pool_calls, monkeypatch
+):
+    graphs = {i: nx.barabasi_albert_graph(200, 3, seed=i) for i in range(12)}
+    monkeypatch.setattr(extract, "_FORKSERVER_STARTED", False)
+    cold = bulk_features(graphs, n_jobs=2)  # ~2e6 cost units: in this process
+    assert pool_calls == []
+    monkeypatch.setattr(extract, "_FORKSERVER_STARTED", True)
+    warm = bulk_features(graphs, n_jobs=2)  # a running forkserver starts workers in ms
+    assert pool_calls == [[]]
+    assert warm.equals(cold)

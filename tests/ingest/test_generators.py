@@ -17,6 +17,7 @@ from ingest.generators import (
     create_graph,
     generator_spec,
     list_generators,
+    register_generator,
     sample_graph_specs,
 )
 
@@ -294,3 +295,9 @@ def test_sampling_rejects_bad_input(args, kwargs, match):
     kwargs.setdefault("seed", 0)
     with pytest.raises(ValueError, match=match):
         sample_graph_specs(*args, **kwargs)
+
+
+def test_registry_refuses_a_duplicate_name():
+    with pytest.raises(ValueError, match="'ba' is already registered"):
+        register_generator("ba", summary="another BA")(lambda n, seed: nx.empty_graph(n))
+    assert create_graph("ba", n=12, seed=0).number_of_nodes() == 12

@@ -4,26 +4,61 @@ import pickle
 import networkx as nx
 import pytest
 
-from ingest.graph_files import GraphFileError, import_graph_files, read_graph_file
+from ingest import graph_files
+from ingest.graph_files import (
+    GraphFileError,
+    import_graph_files,
+    list_graph_formats,
+    read_graph_file,
+)
 from warehouse import queries
 
 
-def _write_all_formats(tmp_path, graph):
-    nx.write_graphml(graph, tmp_path / "g.graphml")
-    nx.write_gml(graph, tmp_path / "g.gml")
-    nx.write_edgelist(graph, tmp_path / "g.edgelist", data=False)
-    (tmp_path / "g.json").write_text(json.dumps(nx.node_link_data(graph, edges="edges")))
-    with (tmp_path / "g.gpickle").open("wb") as handle:
+def _write_pickle(graph, path):
+    with path.open("wb") as handle:
         pickle.dump(graph, handle)
-    return [tmp_path / f"g.{s}" for s in ("graphml", "gml", "edgelist", "json", "gpickle")]
 
 
-def test_every_format_reads_back_the_same_graph(tmp_path):
+# networkx's writer for every registered format; a new format fails the contract test until
+# it has one here.
+_WRITERS = {
+    "graphml": nx.write_graphml,
+    "gml": nx.write_gml,
+    "edgelist": lambda graph, path: nx.write_edgelist(graph, path, data=False),
+    "node-link": lambda graph, path: path.write_text(
+        json.dumps(nx.node_link_data(graph, edges="edges"))
+    ),
+    "pickle": _write_pickle,
+}
+
+
+def _write_all_formats(tmp_path, graph):
+    paths = []
+    for name, suffixes in list_graph_formats().items():
+        paths.append(tmp_path / f"g{suffixes[0]}")
+        _WRITERS[name](graph, paths[-1])
+    return paths
+
+
+@pytest.mark.parametrize("name", list(list_graph_formats()))
+def test_every_format_reads_back_the_same_graph_under_each_of_its_suffixes(tmp_path, name):
+    assert name in _WRITERS, f"add a writer for the new graph format {name!r}"
     graph = nx.watts_strogatz_graph(15, 4, 0.3, seed=1)
-    for path in _write_all_formats(tmp_path, graph):
-        read = read_graph_file(path, trust_pickle=True).graph
-        assert sorted(read.nodes) == sorted(graph.nodes), path
-        assert {frozenset(e) for e in read.edges} == {frozenset(e) for e in graph.edges}, path
+    for suffix in list_graph_formats()[name]:
+        path = tmp_path / f"g{suffix}"
+        _WRITERS[name](graph, path)
+        item = read_graph_file(path, trust_pickle=True)
+        assert item.format == name, path
+        assert sorted(item.graph.nodes) == sorted(graph.nodes), path
+        assert {frozenset(e) for e in item.graph.edges} == {frozenset(e) for e in graph.edges}
+
+
+def test_format_registry_refuses_duplicate_names_and_suffixes():
+    with pytest.raises(ValueError, match="'gml' is already registered"):
+        graph_files._register("gml", [".gml2"])
+    with pytest.raises(ValueError, match=r"\['.json'\].*node-link"):
+        graph_files._register("json-lines", [".json", ".jsonl"])
+    assert "json-lines" not in list_graph_formats()
 
 
 def test_pickles_need_explicit_trust(tmp_path):

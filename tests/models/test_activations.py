@@ -38,4 +38,30 @@ def test_unknown_name_lists_valid_names():
 
 
 def test_doctests():
-    assert doctest.testmod(models.activations).failed == 0
+    result = doctest.testmod(models.activations)
+    assert result.attempted > 0 and result.failed == 0
+
+
+# Independent references: torch's nn modules, one per registered name.
+_TORCH_REFERENCE = {
+    "relu": torch.nn.ReLU(),
+    "tanh": torch.nn.Tanh(),
+    "sigmoid": torch.nn.Sigmoid(),
+    "leaky_relu": torch.nn.LeakyReLU(0.01),
+    "elu": torch.nn.ELU(),
+    "identity": torch.nn.Identity(),
+}
+
+
+@pytest.mark.parametrize("name", list_activations())
+def test_every_activation_matches_its_torch_module(name):
+    assert name in _TORCH_REFERENCE, f"add a torch reference for the new activation {name!r}"
+    z = torch.tensor([-3.0, -1.0, -0.25, 0.0, 0.5, 2.0])
+    torch.testing.assert_close(create_activation(name)(z), _TORCH_REFERENCE[name](z))
+
+
+def test_registry_refuses_a_duplicate_name():
+    relu = create_activation("relu")
+    with pytest.raises(ValueError, match="'relu' is already registered"):
+        models.activations.register_activation(relu)
+    assert create_activation("relu") is relu

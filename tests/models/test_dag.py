@@ -11,6 +11,7 @@ from models.dag import (
     layer_index,
     layered_dag,
     list_orientations,
+    register_orientation,
     to_dag,
     vertex_sort_key,
 )
@@ -72,3 +73,18 @@ def test_layer_index_matches_networkx_longest_paths(n, p, seed):
         assert layers[v] == longest
     for u, v in dag.edges:
         assert layers[u] < layers[v]
+
+
+@pytest.mark.parametrize("orientation", list_orientations())
+def test_every_orientation_turns_a_random_graph_into_a_dag_with_its_edges(orientation):
+    graph = nx.gnp_random_graph(30, 0.2, seed=4)
+    dag = layered_dag(graph, orientation=orientation).dag
+    assert nx.is_directed_acyclic_graph(dag)
+    assert {frozenset(e) for e in dag.edges} == {frozenset(e) for e in graph.edges}
+    assert set(dag.nodes) == set(graph.nodes)
+
+
+def test_orientation_registry_refuses_a_duplicate_name():
+    with pytest.raises(ValueError, match="'smaller_to_larger' is already registered"):
+        register_orientation("smaller_to_larger")
+    assert list_orientations() == ["larger_to_smaller", "smaller_to_larger"]

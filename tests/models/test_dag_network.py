@@ -192,7 +192,11 @@ def test_layer_blocks_can_be_read_and_masked():
         model.set_layer_mask(1, torch.ones(2, 2))
     with pytest.raises(IndexError, match="layer"):
         model.layer_weight(7)
-    assert model.hidden_activations(torch.randn(5, 3)).shape == (5, 4)
+    hidden = model.hidden_activations(torch.randn(5, 3))  # (batch, vertices 0..3)
+    assert hidden.shape == (5, 4)
+    # vertex 2 lost all its inputs: its activation is σ(its bias) for every sample
+    constant = model.activation(model.bias[plan.start : plan.stop].detach())
+    torch.testing.assert_close(hidden[:, 2], constant.expand(5))
 
 
 def test_cyclic_graph_is_rejected():
@@ -240,4 +244,5 @@ def test_state_dict_of_another_structure_is_rejected():
 
 
 def test_doctests():
-    assert doctest.testmod(models.dag_network).failed == 0
+    result = doctest.testmod(models.dag_network)
+    assert result.attempted > 0 and result.failed == 0

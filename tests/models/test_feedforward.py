@@ -49,9 +49,17 @@ def test_masked_network_equals_dense_network_with_zeroed_weights():
     torch.testing.assert_close(model(x), dense(x))
 
 
-def test_images_are_flattened():
-    model = MaskedFeedForward(2 * 3 * 3, [4], 5)
-    assert model(torch.randn(7, 2, 3, 3)).shape == (7, 5)
+def test_images_are_flattened_in_channel_row_column_order():
+    model = MaskedFeedForward(2 * 2 * 3, [], 3)
+    with torch.no_grad():  # output j reads one chosen pixel: (channel, row, column)
+        model.layers[0].weight.zero_()
+        model.layers[0].bias.zero_()
+        for j, (c, r, col) in enumerate([(0, 0, 1), (1, 0, 0), (1, 1, 2)]):
+            model.layers[0].weight[j, c * 6 + r * 3 + col] = 1.0
+    images = torch.arange(2 * 12, dtype=torch.float32).reshape(2, 2, 2, 3)  # (batch, C, H, W)
+    expected = torch.stack([images[:, 0, 0, 1], images[:, 1, 0, 0], images[:, 1, 1, 2]], 1)
+    torch.testing.assert_close(model(images), expected)
+    assert model(images).tolist() == [[1.0, 6.0, 11.0], [13.0, 18.0, 23.0]]
 
 
 def test_set_masks_validates_all_before_changing_any():
@@ -84,4 +92,5 @@ def test_unknown_activation():
 
 
 def test_doctests():
-    assert doctest.testmod(models.feedforward).failed == 0
+    result = doctest.testmod(models.feedforward)
+    assert result.attempted > 0 and result.failed == 0

@@ -45,8 +45,12 @@ def test_bias_masks_travel_too():
 
 
 def test_unpruned_linear_gets_an_all_ones_mask():
-    masked = masked_linear_from_pruned(nn.Linear(3, 2))
-    assert masked.get_mask().all()
+    linear = nn.Linear(3, 2)
+    masked = masked_linear_from_pruned(linear)
+    assert torch.equal(masked.get_mask(), torch.ones(2, 3, dtype=torch.bool))
+    assert torch.equal(masked.weight, linear.weight) and torch.equal(masked.bias, linear.bias)
+    x = torch.randn(4, 3)
+    torch.testing.assert_close(masked(x), linear(x))
 
 
 def test_whole_models_convert_in_place():
@@ -56,18 +60,35 @@ def test_whole_models_convert_in_place():
     prune.random_unstructured(model[2][0], "weight", amount=0.5)
     x = torch.randn(5, 6)
     expected = model(x)
+    pruned = [(model[0].weight_orig.clone(), model[0].weight_mask.clone())]
+    pruned.append((model[2][0].weight_orig.clone(), model[2][0].weight_mask.clone()))
     import_prune_masks(model)
-    assert isinstance(model[0], MaskedLinear) and isinstance(model[2][0], MaskedLinear)
+    for layer, (weight, mask) in zip((model[0], model[2][0]), pruned, strict=True):
+        assert type(layer) is MaskedLinear
+        assert torch.equal(layer.get_mask(), mask.bool())
+        assert torch.equal(layer.effective_weight(), weight * mask)
     torch.testing.assert_close(model(x), expected)
     export_prune_masks(model)
-    assert type(model[0]) is nn.Linear and prune.is_pruned(model)
+    for layer, (weight, mask) in zip((model[0], model[2][0]), pruned, strict=True):
+        assert type(layer) is nn.Linear and prune.is_pruned(layer)
+        assert torch.equal(layer.weight_mask, mask)
+        assert torch.equal(layer.weight, weight * mask)
     torch.testing.assert_close(model(x), expected)
 
 
 def test_single_layers_are_returned_converted():
+    torch.manual_seed(2)
     layer = prune.random_unstructured(nn.Linear(3, 3), "weight", amount=0.3)
-    assert isinstance(import_prune_masks(layer), MaskedLinear)
-    assert isinstance(export_prune_masks(MaskedLinear(2, 2)), nn.Linear)
+    x = torch.randn(4, 3)
+    imported = import_prune_masks(layer)
+    assert type(imported) is MaskedLinear
+    assert torch.equal(imported.get_mask(), layer.weight_mask.bool())
+    torch.testing.assert_close(imported(x), layer(x))
+    masked = MaskedLinear(2, 2, mask=torch.tensor([[True, False], [False, True]]))
+    exported = export_prune_masks(masked)
+    assert type(exported) is nn.Linear
+    assert torch.equal(exported.weight_mask, torch.eye(2))
+    torch.testing.assert_close(exported(x[:, :2]), masked(x[:, :2]))
 
 
 @pytest.mark.parametrize(
@@ -80,4 +101,5 @@ def test_wrong_layer_types(function, argument):
 
 
 def test_doctests():
-    assert doctest.testmod(models.prune_interop).failed == 0
+    result = doctest.testmod(models.prune_interop)
+    assert result.attempted > 0 and result.failed == 0

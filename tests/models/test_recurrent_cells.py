@@ -6,6 +6,8 @@ import networkx as nx
 import pytest
 import torch
 
+from models import recurrent_cells
+from models.masked_recurrent import MaskedRecurrentLayer
 from models.recurrent_cells import (
     add_unit_edges,
     check_padded_batch,
@@ -13,9 +15,12 @@ from models.recurrent_cells import (
     gate_stacked_mask,
     get_cell,
     list_cells,
+    register_cell,
     unit_biases,
     unit_weights,
 )
+from models.structured_rnn import StructuredRNN
+from models.wavefront import WavefrontPlan
 
 
 def test_registry_lists_torch_cells_with_their_gate_counts():
@@ -102,3 +107,66 @@ def test_check_padded_batch_defaults_and_errors():
 def test_check_size_rejects_non_positive_integers(value):
     with pytest.raises(ValueError, match=r"'hidden_size' parameter of g must be a positive"):
         check_size(value, name="hidden_size", where="g")
+
+
+@pytest.fixture
+def scratch_registry(monkeypatch):
+    """A copy of the cell registry that the test may add to (restored afterwards)."""
+    monkeypatch.setattr(recurrent_cells, "_CELLS", dict(recurrent_cells._CELLS))
+
+
+@pytest.mark.parametrize("cell", list_cells())
+def test_every_registered_cell_gives_the_same_states_fused_and_in_the_wavefront_sweep(cell):
+    """One vertex with 3 units is one recurrent layer: both paths must agree exactly."""
+    torch.manual_seed(0)
+    fused = MaskedRecurrentLayer(cell, 2, 3).double()
+    swept = StructuredRNN(nx.empty_graph(1), cell, 2, units_per_vertex=3).double()
+    with torch.no_grad():
+        swept.weight_ih.zero_()
+        swept.weight_ih[:, :2] = fused.weight_ih
+        swept.weight_hh.copy_(fused.weight_hh)
+        swept.bias_ih.copy_(fused.bias_ih)
+        swept.bias_hh.copy_(fused.bias_hh)
+    x = torch.randn(4, 6, 2, dtype=torch.double)
+    states, _ = fused(x)  # (batch, time, hidden)
+    torch.testing.assert_close(swept(x), states[:, -1])
+    lengths = torch.tensor([6, 2, 4, 1])
+    torch.testing.assert_close(swept(x, lengths), states[torch.arange(4), lengths - 1])
+
+
+def test_registry_refuses_a_duplicate_name(scratch_registry):
+    with pytest.raises(ValueError, match="'lstm' is already registered"):
+        register_cell("lstm", gates=4, fused=torch.lstm, has_cell_state=True)
+    assert get_cell("lstm").sweep is not None  # the original is kept
+
+
+def test_registry_refuses_a_sweep_that_disagrees_with_the_cell(scratch_registry):
+    with pytest.raises(ValueError, match="has_cell_state"):
+        register_cell("half_lstm", gates=4, fused=torch.lstm, sweep=get_cell("lstm").sweep)
+    with pytest.raises(ValueError, match="'gates'"):
+        register_cell("no_gates", gates=0, fused=torch.rnn_tanh)
+    with pytest.raises(ValueError, match="'fused'"):
+        register_cell("no_kernel", gates=1, fused=None)
+    assert "half_lstm" not in list_cells()
+
+
+def test_a_cell_without_sweep_step_runs_fused_and_is_refused_by_structured_rnn_at_build(
+    scratch_registry,
+):
+    register_cell("tanh_fused_only", gates=1, fused=torch.rnn_tanh)
+    layer = MaskedRecurrentLayer("tanh_fused_only", 3, 4)  # fused layers need no sweep step
+    reference = MaskedRecurrentLayer("tanh", 3, 4)
+    reference.load_state_dict(layer.state_dict())
+    x = torch.randn(2, 5, 3)
+    torch.testing.assert_close(layer(x)[0], reference(x)[0])
+    assert not torch.equal(layer(x)[0], torch.zeros(2, 5, 4))
+    with pytest.raises(ValueError, match="'tanh_fused_only' was registered without a wavefront"):
+        StructuredRNN(nx.path_graph(3), "tanh_fused_only", 3)
+    with pytest.raises(ValueError, match="without a wavefront sweep step"):
+        WavefrontPlan.build(
+            "tanh_fused_only",
+            torch.tensor([0]),
+            torch.ones(1, 2, dtype=torch.bool),
+            torch.ones(1, 1, dtype=torch.bool),
+            num_inputs=1,
+        )

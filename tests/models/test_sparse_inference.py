@@ -104,8 +104,67 @@ def test_compare_inference_reports_memory_and_equal_outputs():
     assert report.dense_bytes == 5 * weights + 4 * biases
     assert report.sparse_bytes < report.dense_bytes and report.memory_ratio > 1
     assert report.dense_ms > 0 and report.sparse_ms > 0 and report.batch_size == 4
-    assert model.training is False
+
+
+def _snapshot(model):
+    """Every state value (cloned) and every submodule's training flag."""
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    return state, {name: m.training for name, m in model.named_modules()}
+
+
+def _assert_unchanged(model, snapshot):
+    state, modes = snapshot
+    now = model.state_dict()
+    assert now.keys() == state.keys()
+    for key, value in state.items():
+        assert torch.equal(now[key], value), key
+    assert {name: m.training for name, m in model.named_modules()} == modes
+
+
+def _training_models():
+    torch.manual_seed(3)
+    feedforward = _sparse_net(layer_norm=True).train()
+    with torch.no_grad():
+        for norm in feedforward.norms:
+            norm.weight.uniform_(0.5, 2)
+            norm.bias.uniform_(-1, 1)
+    norm = nn.BatchNorm1d(6)
+    with torch.no_grad():
+        norm.running_mean.uniform_(-1, 1)
+        norm.running_var.uniform_(0.5, 2)
+        norm.weight.uniform_(0.5, 2)
+    sequential = nn.Sequential(
+        MaskedLinear(12, 6, mask=torch.rand(6, 12) > 0.4),
+        norm,
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(6, 2),
+    ).train()
+    return [(feedforward, torch.randn(5, 30)), (sequential, torch.randn(5, 12))]
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["feedforward_layer_norm", "sequential_batch_norm"])
+@pytest.mark.parametrize("strategy", ["csr", "dense"])
+def test_conversion_leaves_a_training_model_untouched_and_computes_its_eval_outputs(
+    index, strategy
+):
+    model, x = _training_models()[index]
+    before = _snapshot(model)
+    sparse = to_sparse_inference(model, strategy=strategy)
+    _assert_unchanged(model, before)
+    assert all(m.training for m in model.modules())
+    # the inference network owns its norms: nothing of the source is inside it
+    source_tensors = {t.data_ptr() for t in model.state_dict().values()}
+    own = sparse.state_dict().values()
+    assert not source_tensors & {t.data_ptr() for t in own if t.layout == torch.strided}
+    expected = model.eval()(x)
+    torch.testing.assert_close(sparse(x), expected, atol=1e-5, rtol=1e-5)
+    model.train()
+    report = compare_inference(model, sparse, x, repeats=1, warmup=0)
+    assert report.max_abs_diff < 1e-5
+    _assert_unchanged(model, before)  # compare_inference restores the training mode too
 
 
 def test_doctests():
-    assert doctest.testmod(models.sparse_inference).failed == 0
+    result = doctest.testmod(models.sparse_inference)
+    assert result.attempted > 0 and result.failed == 0

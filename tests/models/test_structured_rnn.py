@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import igraph as ig
 import networkx as nx
 import pytest
@@ -328,3 +330,62 @@ def test_state_dict_round_trip_rebuilds_the_plan_and_copies_drop_it():
     clone = copy.deepcopy(source)
     assert clone._plan is None
     assert torch.allclose(clone(x, lengths), expected, atol=1e-12)
+
+
+BA40 = nx.barabasi_albert_graph(40, 2, seed=7)
+PARAMETER_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+PLAN_MODES = {
+    "sparse": {"sparse": True},  # CSR products: what paper-preset networks of n >= 30 take
+    "dense_gather": {"sparse": False, "window": False},
+    "dense_window": {"sparse": False, "window": True},
+}
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_every_product_mode_matches_the_reference_on_ba40(cell):
+    model = randomize(StructuredRNN(BA40, cell, 3).double(), 5)
+    chosen = model._current_plan()
+    if cell in ("lstm", "gru"):  # the plan the model picks by itself at this size
+        assert chosen.sparse
+    x, lengths = make_batch(21, batch=3, time=5)
+    params = list(model.parameters())
+    want = reference_features(model, x, lengths)
+    weights = torch.randn_like(want)
+    want_grads = torch.autograd.grad((want * weights).sum(), params)
+    for mode, fields in PLAN_MODES.items():
+        model._plan = dataclasses.replace(chosen, **fields)
+        got = model(x, lengths)
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-12, msg=mode)
+        grads = torch.autograd.grad((got * weights).sum(), params)
+        for name, g, w in zip(PARAMETER_NAMES, grads, want_grads, strict=True):
+            torch.testing.assert_close(g, w, rtol=0, atol=1e-11, msg=f"{mode}: {name}")
+
+
+def _plan_tensors(plan):
+    return {
+        f.name: getattr(plan, f.name)
+        for f in dataclasses.fields(plan)
+        if isinstance(getattr(plan, f.name), torch.Tensor)
+    }
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_plan_follows_the_module_to_another_device_and_runs_there(cell):
+    model = StructuredRNN(SKIP_GRAPH, cell, 3)
+    assert not model._current_plan().sparse  # small and dense: runs on any device
+    model.to("meta")
+    devices = {name: t.device.type for name, t in _plan_tensors(model._plan).items()}
+    assert set(devices.values()) == {"meta"}, devices
+    out = model(torch.randn(2, 5, 3, device="meta"), torch.tensor([5, 3]))
+    out.sum().backward()  # every tensor of forward and backward on meta, none on the CPU
+    assert out.device.type == "meta" and model.weight_ih.grad.device.type == "meta"
+
+
+def test_csr_path_on_a_device_without_csr_kernels_is_refused_up_front():
+    model = StructuredRNN(BA40, "lstm", 3)
+    assert model._current_plan().sparse
+    model.to("meta")
+    with pytest.raises(ValueError, match=r"sparse CSR product path.*cpu and cuda.*device meta"):
+        model(torch.randn(2, 5, 3, device="meta"))
+    with pytest.raises(ValueError, match="input is on cpu but the module on meta"):
+        model(torch.randn(2, 5, 3))

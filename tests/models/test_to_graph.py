@@ -200,12 +200,19 @@ def test_random_dag_round_trip(spec):
 
 def test_graph_without_architecture_is_inferred():
     torch.manual_seed(0)
-    ff = model_to_graph(MaskedFeedForward(3, [2], 1))
+    feedforward = MaskedFeedForward(3, [2], 1)
+    ff = model_to_graph(feedforward)
     ff.graph.clear()
-    assert isinstance(model_from_graph(ff), MaskedFeedForward)
-    dag = model_to_graph(MaskedDAGNetwork(nx.DiGraph([(0, 1), (1, 2), (0, 2)]), 2, 1))
+    rebuilt = model_from_graph(ff)
+    x = torch.randn(4, 3)
+    assert type(rebuilt) is MaskedFeedForward
+    torch.testing.assert_close(rebuilt(x), feedforward(x))
+    dag_network = MaskedDAGNetwork(nx.DiGraph([(0, 1), (1, 2), (0, 2)]), 2, 1)
+    dag = model_to_graph(dag_network)
     dag.graph.clear()
-    assert isinstance(model_from_graph(dag), MaskedDAGNetwork)
+    rebuilt = model_from_graph(dag)
+    assert type(rebuilt) is MaskedDAGNetwork
+    torch.testing.assert_close(rebuilt(x[:, :2]), dag_network(x[:, :2]))
 
 
 def test_sequential_graph_rebuilds_a_feedforward_net():
@@ -238,4 +245,50 @@ def test_bad_graphs_are_rejected_with_reasons():
 
 
 def test_doctests():
-    assert doctest.testmod(models.to_graph).failed == 0
+    result = doctest.testmod(models.to_graph)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def _conv_example():
+    torch.manual_seed(0)
+    return nn.Conv2d(2, 3, 3), torch.randn(2, 2, 5, 5)
+
+
+# One example per registered model type: (model, input). A new extractor fails the contract
+# test below until it gets one.
+_EXTRACTOR_EXAMPLES = {
+    "MaskedFeedForward": lambda: (MaskedFeedForward(4, [3], 2), torch.randn(3, 4)),
+    "MaskedDAGNetwork": lambda: (
+        MaskedDAGNetwork(nx.DiGraph([(0, 1), (1, 2), (0, 2)]), 2, 1),
+        torch.randn(3, 2),
+    ),
+    "Sequential": lambda: (
+        nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2)),
+        torch.randn(3, 4),
+    ),
+    "Linear": lambda: (nn.Linear(4, 2), torch.randn(3, 4)),
+    "MaskedLinear": lambda: (MaskedLinear(4, 2), torch.randn(3, 4)),
+    "Conv2d": _conv_example,
+}
+
+
+@pytest.mark.parametrize("name", list_graph_extractors())
+def test_every_graph_extractor_gives_the_models_weights_and_round_trips(name):
+    assert name in _EXTRACTOR_EXAMPLES, f"add an example model for the extractor of {name}"
+    torch.manual_seed(1)
+    model, x = _EXTRACTOR_EXAMPLES[name]()
+    graph = model_to_graph(model)
+    if name == "Conv2d":  # a channel graph: kernel norms, not rebuildable into a model
+        inputs, channels = _by_layer(graph)
+        expected = model.weight.detach().flatten(2).norm(dim=2)
+        torch.testing.assert_close(_adjacency(graph, inputs, channels), expected)
+        with pytest.raises(GraphStructureError, match="channel"):
+            model_from_graph(graph)
+        return
+    rebuilt = model_from_graph(graph)
+    torch.testing.assert_close(rebuilt(x), model(x))
+
+
+def test_extractor_registry_refuses_a_second_extractor_for_a_type():
+    with pytest.raises(ValueError, match="MaskedFeedForward already has a graph extractor"):
+        models.to_graph.register_graph_extractor(MaskedFeedForward)

@@ -152,3 +152,16 @@ def test_empty_connection_set_runs_on_biases_alone():
     assert torch.allclose(states[:, -1], expected.expand(3, n))
     states.sum().backward()
     assert torch.count_nonzero(w_ih.grad) == 0 and torch.count_nonzero(b_ih.grad) == n
+
+
+def test_moved_plan_keeps_its_structure_on_the_new_device_and_refuses_other_inputs():
+    plan = make_plan("lstm")
+    moved = plan.to("meta")
+    assert plan.to("cpu") is plan and moved.device.type == "meta"
+    assert moved.workspace is not plan.workspace
+    for name in ("rows", "columns", "crow", "parameter_index", "input_rows", "valid"):
+        original, copy = getattr(plan, name), getattr(moved, name)
+        assert copy.device.type == "meta" and copy.shape == original.shape, name
+    x, w_ih, w_hh, b_ih, b_hh = make_inputs("lstm")
+    with pytest.raises(ValueError, match="input is on cpu but the sweep plan on meta"):
+        wavefront_states(moved, x, w_ih, w_hh, b_ih, b_hh, steps=7)

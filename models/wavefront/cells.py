@@ -1,0 +1,224 @@
+"""Per-cell sweep step math: the gate equations of one wavefront sweep step and their
+hand-written derivatives, for every cell the sweep can run.
+
+A cell's :class:`SweepStep` is bound to the cell where the cell is registered
+(:func:`models.recurrent_cells.register_cell`, argument ``sweep``), so the cell registry is the
+one place that says what a cell is; a cell registered without one is refused by the structured
+RNN when it is built. This module only holds torch math and imports nothing from the project
+(the cell registry imports it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+__all__ = ["GRU_SWEEP", "LSTM_SWEEP", "RELU_SWEEP", "TANH_SWEEP", "SweepStep"]
+
+
+# Gate equations in torch's conventions, on feature-major blocks (rows = neurons or gate rows,
+# columns = batch). ``forward(a, h_prev, c_prev, n, h, c)`` gets the pre-activations ``a`` of
+# one sweep step (written either into the cell's saved rows, or into ``h`` when the cell
+# saves nothing), turns them in place into what the backward pass needs and writes the new
+# state into ``h`` (and ``c``).
+#
+# The backward pass first calls ``prepare(h, h_prev, c, c_prev, saved, coefficients, n)``
+# once, on all steps at once (``(S, rows, B)`` views): it writes every factor of the local
+# derivatives that does not depend on the incoming gradient into ``coefficients``
+# (``(S, coefficient rows, B)``), so the per-step work is a few products.
+# ``views(saved, grad_pre, coefficients, n)`` (``grad_pre`` is ``(width, S, B)``) lists the
+# per-step views ``backward`` needs (cached with the buffers). ``backward(dh, dc, dh_prev,
+# data)`` writes the gradient of step ``s``'s pre-activations into its ``grad_pre`` view, adds
+# what flows directly to ``h_prev`` into ``dh_prev`` and returns the gradient of ``c_prev``.
+
+
+@dataclass(frozen=True)
+class SweepStep:
+    """How one sweep step of a cell computes, and how its backward pass differentiates it.
+
+    Attributes
+    ----------
+    forward, prepare, views, backward:
+        The four functions described above.
+    saved_rows:
+        Rows saved per sweep step, given ``N``.
+    coefficient_rows:
+        Rows of backward coefficients per step, given ``N``.
+    has_cell_state:
+        Whether the cell carries a second state ``c`` (LSTM).
+    split_last_gate:
+        Whether the last gate's recurrent part gets its own ``N`` rows (GRU: the reset gate
+        scales only the recurrent part of the candidate), so a step has ``(gates + 1) * N``
+        rows instead of ``gates * N``.
+    """
+
+    forward: Callable
+    prepare: Callable
+    views: Callable
+    backward: Callable
+    saved_rows: Callable[[int], int]
+    coefficient_rows: Callable[[int], int]
+    has_cell_state: bool = False
+    split_last_gate: bool = False
+
+    def width(self, gates: int, n: int) -> int:
+        """Rows of one sweep step's pre-activations for ``gates`` gate blocks of ``N`` rows."""
+        return (gates + self.split_last_gate) * n
+
+
+def _tanh_forward(a, h_prev, c_prev, n, h, c):
+    h.tanh_()  # a is h
+
+
+def _tanh_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
+    torch.addcmul(h.new_ones(()), h, h, value=-1, out=coefficients)  # 1 - h^2
+
+
+def _slope_views(saved, grad_pre, coefficients, n):
+    return list(zip(coefficients.unbind(0), grad_pre.unbind(1), strict=True))
+
+
+def _relu_forward(a, h_prev, c_prev, n, h, c):
+    h.clamp_min_(0)  # a is h
+
+
+def _relu_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
+    torch.sign(h, out=coefficients)  # h >= 0, so its sign is the slope (1 where h > 0)
+
+
+def _slope_backward(dh, dc, dh_prev, data):
+    slope, grad_a = data
+    torch.mul(dh, slope, out=grad_a)
+    return None
+
+
+def _gru_forward(a, h_prev, c_prev, n, h, c):
+    # a: [r, z | candidate, input part | candidate, recurrent part] (4n rows); becomes
+    # [r, z | candidate | candidate, recurrent part]
+    rz = a[: 2 * n].sigmoid_()
+    r, z = rz[:n], rz[n:]
+    candidate = a[2 * n : 3 * n]
+    candidate.addcmul_(r, a[3 * n :]).tanh_()
+    torch.lerp(candidate, h_prev, z, out=h)  # (1 - z) * candidate + z * h_prev
+
+
+def _gru_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
+    # Gradients of the pre-activations, rows [r, z, candidate input, candidate recurrent]:
+    # z and candidate input: dh * coefficients [z rows, candidate rows]; r and candidate
+    # recurrent: d_candidate * coefficients [r rows, last rows].
+    steps, batch = saved.shape[0], saved.shape[2]
+    r, z, candidate, recurrent = saved.view(steps, 4, n, batch).unbind(1)
+    rz = saved[:, : 2 * n]
+    slope = torch.addcmul(rz, rz, rz, value=-1).view(steps, 2, n, batch)  # sigmoid slopes
+    coef = coefficients.view(steps, 4, n, batch)
+    torch.mul(recurrent, slope[:, 0], out=coef[:, 0])
+    torch.mul(h_prev - candidate, slope[:, 1], out=coef[:, 1])
+    tanh_slope = torch.addcmul(
+        candidate.new_ones(()), candidate, candidate, value=-1
+    )  # 1 - candidate^2
+    torch.mul(torch.rsub(z, 1), tanh_slope, out=coef[:, 2])
+    coef[:, 3].copy_(r)
+
+
+def _gru_views(saved, grad_pre, coefficients, n):
+    steps, batch = saved.shape[0], saved.shape[2]
+    z = saved.view(steps, 4, n, batch)[:, 1]
+    coef = coefficients.view(steps, 4, n, batch)
+    grads = grad_pre.view(4, n, steps, batch)
+    return list(
+        zip(
+            z.unbind(0),
+            coef[:, 1:3].unbind(0),
+            coef[:, ::3].unbind(0),
+            grads[1:3].unbind(2),
+            grads[::3].unbind(2),
+            grads[2].unbind(1),
+            strict=True,
+        )
+    )
+
+
+def _gru_backward(dh, dc, dh_prev, data):
+    z, coef_dh, coef_candidate, grad_dh, grad_candidate, d_candidate = data
+    torch.mul(coef_dh, dh, out=grad_dh)  # z and candidate-input rows
+    torch.mul(coef_candidate, d_candidate, out=grad_candidate)  # r and candidate-recurrent
+    dh_prev.addcmul_(dh, z)
+    return None
+
+
+def _lstm_forward(a, h_prev, c_prev, n, h, c):
+    # a: [i, f, g, o] pre-activations, becomes the activations
+    a[2 * n : 3 * n].tanh_()
+    a[: 2 * n].sigmoid_()
+    a[3 * n :].sigmoid_()
+    i, f, g, o = a[:n], a[n : 2 * n], a[2 * n : 3 * n], a[3 * n :]
+    torch.addcmul(f * c_prev, i, g, out=c)
+    torch.mul(o, torch.tanh(c), out=h)
+
+
+def _lstm_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
+    # coefficients [i, f, g rows: dc factors | o rows: dh factor | dc from dh factor]
+    steps, batch = saved.shape[0], saved.shape[2]
+    i, f, g, o = saved.view(steps, 4, n, batch).unbind(1)
+    slope = torch.addcmul(saved, saved, saved, value=-1).view(steps, 4, n, batch)
+    coef = coefficients.view(steps, 5, n, batch)
+    tanh_c = torch.tanh(c)
+    torch.mul(g, slope[:, 0], out=coef[:, 0])
+    torch.mul(c_prev, slope[:, 1], out=coef[:, 1])
+    torch.mul(i, torch.addcmul(g.new_ones(()), g, g, value=-1), out=coef[:, 2])
+    torch.mul(tanh_c, slope[:, 3], out=coef[:, 3])
+    torch.mul(o, torch.addcmul(tanh_c.new_ones(()), tanh_c, tanh_c, value=-1), out=coef[:, 4])
+
+
+def _lstm_views(saved, grad_pre, coefficients, n):
+    steps, batch = saved.shape[0], saved.shape[2]
+    f = saved.view(steps, 4, n, batch)[:, 1]
+    coef = coefficients.view(steps, 5, n, batch)
+    grads = grad_pre.view(4, n, steps, batch)
+    return list(
+        zip(
+            f.unbind(0),
+            coef[:, :3].unbind(0),
+            coef[:, 3].unbind(0),
+            coef[:, 4].unbind(0),
+            grads[:3].unbind(2),
+            grads[3].unbind(1),
+            strict=True,
+        )
+    )
+
+
+def _lstm_backward(dh, dc, dh_prev, data):
+    f, coef_dc, coef_o, coef_c, grad_dc, grad_o = data
+    dc = torch.addcmul(dc, dh, coef_c)
+    torch.mul(coef_dc, dc, out=grad_dc)  # i, f, g rows
+    torch.mul(dh, coef_o, out=grad_o)
+    return dc * f
+
+
+TANH_SWEEP = SweepStep(
+    _tanh_forward, _tanh_prepare, _slope_views, _slope_backward, lambda n: 0, lambda n: n
+)
+RELU_SWEEP = SweepStep(
+    _relu_forward, _relu_prepare, _slope_views, _slope_backward, lambda n: 0, lambda n: n
+)
+LSTM_SWEEP = SweepStep(
+    _lstm_forward,
+    _lstm_prepare,
+    _lstm_views,
+    _lstm_backward,
+    lambda n: 4 * n,
+    lambda n: 5 * n,
+    has_cell_state=True,
+)
+GRU_SWEEP = SweepStep(
+    _gru_forward,
+    _gru_prepare,
+    _gru_views,
+    _gru_backward,
+    lambda n: 4 * n,
+    lambda n: 4 * n,
+    split_last_gate=True,
+)
