@@ -10,7 +10,7 @@ Example
 >>> frame = pl.DataFrame({"x": [1.0, 2, 3, 4], "y": [2.0, 4, 5, 9]})
 >>> table = correlation_table(frame, target="y", features=["x"])
 >>> round(table["pearson_r"][0], 3)
-0.96
+0.965
 """
 
 from __future__ import annotations

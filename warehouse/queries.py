@@ -66,12 +66,29 @@ def networks(db: Db = None, *, study: str | None = None) -> pl.DataFrame:
         )
 
 
+# Import order: an imported meta-dataset's rows by their row number in the file (kept in the
+# network's attributes), the rest by name in natural order ("row-2" before "row-10").
+_IMPORT_ORDER = (
+    "m.study_id, TRY_CAST(json_extract_string(n.attributes, '$.row') AS BIGINT) NULLS LAST,"
+    " list_transform(regexp_extract_all(m.name, '[0-9]+|[^0-9]+'),"
+    " lambda part: CASE WHEN regexp_full_match(part, '[0-9]+') THEN lpad(part, 24, '0')"
+    " ELSE part END),"
+    " m.name"
+)
+
+
 def meta_dataset(db: Db = None, *, study: str | None = None) -> pl.DataFrame:
-    """The meta-dataset: one row per network, its features and final metrics."""
+    """The meta-dataset: one row per network, its features and final metrics.
+
+    Rows come in import order (see ``_IMPORT_ORDER``): the paper's single train/test split
+    depends on the order of the rows, so a meta-dataset imported from a CSV is read back in
+    the file's order.
+    """
     with reader(db) as con:
         return _frame(
             con,
-            "SELECT * FROM meta_dataset WHERE ? IS NULL OR study_id = ? ORDER BY study_id, name",
+            "SELECT m.* FROM meta_dataset m JOIN networks n ON n.id = m.network_id"
+            f" WHERE ? IS NULL OR m.study_id = ? ORDER BY {_IMPORT_ORDER}",
             [study, study],
         )
 

@@ -19,8 +19,6 @@ from typing import Any, NamedTuple
 import networkx as nx
 import polars as pl
 
-from models.dag import vertex_sort_key
-
 __all__ = [
     "TABLE_SCHEMAS",
     "Metric",
@@ -228,6 +226,10 @@ def _append_record(columns: dict, study_id: str, network_id: str, record: Networ
 
 
 def _ordered_nodes(graph: nx.Graph) -> list[Hashable]:
+    # Imported here: ``models`` imports torch, which readers of the warehouse (regress,
+    # correlate, export, sql) must not pay for.
+    from models.dag import vertex_sort_key
+
     return sorted(graph.nodes, key=vertex_sort_key)
 
 

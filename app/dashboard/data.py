@@ -150,9 +150,15 @@ def regressors(
     n_repeats: int,
     study: str | None = None,
     seed: int = 0,
+    importances: bool = False,
 ) -> RegressionResult:
-    """:func:`analytics.regressors.evaluate_regressors` on the meta-dataset (slow: cached)."""
-    return _regressors(*_key(), target, by, regressors, n_splits, n_repeats, study, seed)
+    """:func:`analytics.regressors.evaluate_regressors` on the meta-dataset (slow: cached).
+
+    Permutation importances, the slowest part, are computed only when ``importances``.
+    """
+    return _regressors(
+        *_key(), target, by, regressors, n_splits, n_repeats, study, seed, importances
+    )
 
 
 def predictions(
@@ -262,6 +268,7 @@ def _regressors(
     n_repeats: int,
     study: str | None,
     seed: int,
+    importances: bool,
 ) -> RegressionResult:
     meta = _meta_dataset(db, stamp, study)
     meta.require_target(target)
@@ -275,6 +282,8 @@ def _regressors(
         n_splits=n_splits,
         n_repeats=n_repeats,
         seed=seed,
+        importances=importances,
+        n_jobs=-1,
     )
 
 

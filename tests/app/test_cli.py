@@ -195,3 +195,127 @@ def test_sql_prints_infinite_timestamps_and_intervals(monkeypatch, capsys, tmp_p
     code, out, err = run(monkeypatch, capsys, "sql", query, "--format", "csv", "--db", db)
     assert code == 0, err
     assert out.splitlines() == ["t,i", "infinity,2 days"]
+
+
+def _paper_csv(tmp_path, rows=37):
+    """A CSV with default row names row-1..row-37 (text order: row-1, row-10, row-11, ...)."""
+    rng = np.random.default_rng(11)
+    frame = pl.DataFrame(
+        {
+            "edges": rng.integers(20, 200, size=rows).astype(float),
+            "nodes": rng.uniform(10, 50, size=rows),
+            "closeness_var": rng.uniform(size=rows) / 100,
+        }
+    )
+    frame = frame.with_columns(
+        test_acc=0.5 + pl.col("nodes") / 200 - pl.col("edges") / 2000
+        + pl.Series(rng.normal(scale=0.02, size=rows))
+    )  # fmt: skip
+    path = tmp_path / "paper.csv"
+    frame.write_csv(path)
+    return path
+
+
+def test_paper_r2_is_the_papers_script_on_the_file_in_its_order(monkeypatch, capsys, tmp_path):
+    from sklearn.linear_model import BayesianRidge
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MinMaxScaler
+
+    path = _paper_csv(tmp_path)
+    csv = pl.read_csv(path)
+    features = ["closeness_var", "edges", "nodes"]
+    x, y = csv.select(features).to_numpy(), csv["test_acc"].to_numpy()
+
+    def papers_script(x, y):
+        scaled = MinMaxScaler().fit_transform(x)  # on all rows, as the paper's script did
+        x_tr, x_te, y_tr, y_te = train_test_split(scaled, y, test_size=0.1, random_state=7)
+        return BayesianRidge().fit(x_tr, y_tr).score(x_te, y_te)
+
+    db = tmp_path / "w.duckdb"
+    code, _, _ = run(monkeypatch, capsys, "import-metadataset", path, "--target", "test_acc",
+                     "--db", db)  # fmt: skip
+    assert code == 0
+    code, out, err = run(
+        monkeypatch, capsys, "regress", "--target", "test_acc", "--regressor", "bayesian_ridge",
+        "--repeats", "1", "--format", "json", "--db", db,
+    )  # fmt: skip
+    assert code == 0, err
+    (row,) = json.loads(out)
+    assert row["paper_r2"] == pytest.approx(papers_script(x, y), abs=1e-9)
+    assert row["note"] == "paper split tests only 4 rows"
+    text_order = sorted(range(len(y)), key=lambda i: f"row-{i + 1}")  # the old read-back order
+    assert abs(row["paper_r2"] - papers_script(x[text_order], y[text_order])) > 1e-6
+
+
+def test_features_are_chosen_and_metric_like_columns_left_out(monkeypatch, capsys, tmp_path):
+    rng = np.random.default_rng(5)
+    n = 30
+    nodes = rng.uniform(10, 50, size=n)
+    frame = pl.DataFrame(
+        {
+            "nodes": nodes,
+            "density": rng.uniform(size=n),
+            "time": nodes * 3 + rng.normal(size=n),  # wall time, forgotten as --metric-cols
+            "test_acc": 0.5 + nodes / 100 + rng.normal(scale=0.01, size=n),
+        }
+    )
+    path = tmp_path / "timed.csv"
+    frame.write_csv(path)
+    db = tmp_path / "w.duckdb"
+    run(monkeypatch, capsys, "import-metadataset", path, "--target", "test_acc", "--db", db)
+
+    def features_used(*options):
+        code, out, err = run(
+            monkeypatch, capsys, "correlate", "--target", "test_acc", "--format", "json",
+            "--db", db, *options,
+        )  # fmt: skip
+        assert code == 0, err
+        return [r["feature"] for r in json.loads(out)], err
+
+    used, err = features_used()
+    assert used == ["density", "nodes"]
+    (warning,) = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert "time" in warning and "--feature" in warning
+    used, err = features_used("--feature", "time", "--feature", "nodes")
+    assert used == ["time", "nodes"] and "warning" not in err
+    used, _ = features_used("--exclude", "density")
+    assert used == ["nodes"]
+
+    code, _, err = run(monkeypatch, capsys, "regress", "--target", "test_acc", "--feature",
+                       "nope", "--db", db)  # fmt: skip
+    assert code == 1 and "Unknown feature(s) ['nope']" in err and "'density'" in err
+    code, out, err = run(
+        monkeypatch, capsys, "regress", "--target", "test_acc", "--regressor", "bayesian_ridge",
+        "--exclude", "nodes", "--repeats", "1", "--bootstrap", "50", "--format", "csv",
+        "--db", db,
+    )  # fmt: skip
+    scores = pl.read_csv(out.encode())
+    assert code == 0 and scores["cv_r2_mean"][0] < 0.5  # only density is left, which is noise
+    assert {"kendall_tau_low", "kendall_tau_high", "cv_r2_low"} <= set(scores.columns)
+
+
+def test_read_only_commands_do_not_import_torch(monkeypatch, capsys, tmp_path, metadataset):
+    import subprocess
+
+    db = tmp_path / "w.duckdb"
+    run(monkeypatch, capsys, "import-metadataset", metadataset[0], "--target", "test_acc",
+        "--group", "cell", "--db", db)  # fmt: skip
+    commands = [
+        ["regress", "--target", "test_acc", "--regressor", "bayesian_ridge", "--repeats", "1"],
+        ["correlate", "--target", "test_acc"],
+        ["sql", "SELECT count(*) FROM networks"],
+        ["export", "--out", str(tmp_path / "out.csv")],
+    ]
+    script = (
+        "import sys\n"
+        "import app.cli\n"
+        f"for command in {commands!r}:\n"
+        f"    sys.argv = ['sparsescope', *command, '--db', {str(db)!r}]\n"
+        "    try:\n        app.cli.main()\n"
+        "    except SystemExit as exc:\n        assert not exc.code, (command, exc)\n"
+        "    print('torch loaded:', command[0], 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    verdicts = [line for line in done.stdout.splitlines() if line.startswith("torch loaded:")]
+    assert verdicts == [f"torch loaded: {c[0]} False" for c in commands]

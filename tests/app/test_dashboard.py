@@ -211,11 +211,14 @@ def test_regressors_page_runs_on_the_button_and_matches_evaluate_regressors(
     app.number_input(key="regressors_folds").set_value(3)
     app.number_input(key="regressors_repeats").set_value(1)
     app.button[0].click().run()
+    assert not app.exception and not app.get("vega_lite_chart")  # importances: opt-in
+    app.checkbox(key="regressors_importances").check()
+    app.button[0].click().run()
     assert not app.exception
     meta = load_meta_dataset(dashboard_db.path)
     expected = evaluate_regressors(
         meta.frame, target="test_acc", features=meta.features_for("test_acc"),
-        regressors=["bayesian_ridge"], n_splits=3, n_repeats=1,
+        regressors=["bayesian_ridge"], n_splits=3, n_repeats=1, importances=True,
     )  # fmt: skip
     shown = app.dataframe[0].value
     reference = expected.scores.row(0, named=True)
