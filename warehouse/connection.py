@@ -156,8 +156,13 @@ def writer(
 
     Example
     -------
-    >>> with writer(tmp_path / "w.duckdb") as con:  # doctest: +SKIP
-    ...     con.execute("INSERT INTO studies (id, kind) VALUES (?, ?)", ["s", "import"])
+    >>> import tempfile, pathlib
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "w.duckdb"
+    >>> with writer(db) as con:
+    ...     _ = con.execute("INSERT INTO studies (id, kind) VALUES (?, ?)", ["s", "import"])
+    >>> with reader(db) as con:
+    ...     con.execute("SELECT id, kind FROM studies").fetchall()
+    [('s', 'import')]
     """
     con = open_connection(db, read_only=False, lock_timeout=lock_timeout)
     try:

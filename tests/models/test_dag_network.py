@@ -1,7 +1,5 @@
 """Tests for models.dag_network against a slow per-vertex reference written here."""
 
-import doctest
-
 import igraph as ig
 import networkx as nx
 import pytest
@@ -9,7 +7,6 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import models.dag_network
 from models.activations import create_activation
 from models.dag import (
     CyclicGraphError,
@@ -241,8 +238,3 @@ def test_state_dict_of_another_structure_is_rejected():
     deeper = MaskedDAGNetwork(nx.path_graph(6), 3, 2)
     with pytest.raises(ArchitectureMismatchError, match="weight: expected shape"):
         model.load_state_dict(deeper.state_dict())
-
-
-def test_doctests():
-    result = doctest.testmod(models.dag_network)
-    assert result.attempted > 0 and result.failed == 0

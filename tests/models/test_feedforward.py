@@ -1,12 +1,9 @@
 """Tests for models.feedforward against a dense nn.Sequential with the same weights."""
 
-import doctest
-
 import pytest
 import torch
 from torch import nn
 
-import models.feedforward
 from models.feedforward import MaskedFeedForward
 from models.masking import MaskError
 
@@ -89,8 +86,3 @@ def test_invalid_sizes(args, match):
 def test_unknown_activation():
     with pytest.raises(ValueError, match="activation"):
         MaskedFeedForward(4, [3], 2, activation="nope")
-
-
-def test_doctests():
-    result = doctest.testmod(models.feedforward)
-    assert result.attempted > 0 and result.failed == 0

@@ -1,13 +1,10 @@
 """Tests for models.prune_interop against torch.nn.utils.prune."""
 
-import doctest
-
 import pytest
 import torch
 from torch import nn
 from torch.nn.utils import prune
 
-import models.prune_interop
 from models.masked_linear import MaskedLinear
 from models.prune_interop import (
     export_prune_masks,
@@ -98,8 +95,3 @@ def test_single_layers_are_returned_converted():
 def test_wrong_layer_types(function, argument):
     with pytest.raises(TypeError, match="must be"):
         function(argument)
-
-
-def test_doctests():
-    result = doctest.testmod(models.prune_interop)
-    assert result.attempted > 0 and result.failed == 0

@@ -1,12 +1,9 @@
 """Tests for models.sparse_inference: outputs equal the masked dense network's."""
 
-import doctest
-
 import pytest
 import torch
 from torch import nn
 
-import models.sparse_inference
 from models.feedforward import MaskedFeedForward
 from models.masked_linear import MaskedLinear
 from models.sparse_inference import (
@@ -163,8 +160,3 @@ def test_conversion_leaves_a_training_model_untouched_and_computes_its_eval_outp
     report = compare_inference(model, sparse, x, repeats=1, warmup=0)
     assert report.max_abs_diff < 1e-5
     _assert_unchanged(model, before)  # compare_inference restores the training mode too
-
-
-def test_doctests():
-    result = doctest.testmod(models.sparse_inference)
-    assert result.attempted > 0 and result.failed == 0

@@ -1,7 +1,5 @@
 """Tests for models.sparsity: the paper's ξ and parameter counts, computed by hand here."""
 
-import doctest
-
 import networkx as nx
 import polars as pl
 import pytest
@@ -9,7 +7,6 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-import models.sparsity
 from models.dag_network import MaskedDAGNetwork
 from models.feedforward import MaskedFeedForward
 from models.sparsity import (
@@ -114,8 +111,3 @@ def test_conv_kernels_are_grouped_per_output_channel():
 def test_model_without_weights():
     with pytest.raises(ValueError, match="no weight matrix"):
         network_xi(nn.ReLU())
-
-
-def test_doctests():
-    result = doctest.testmod(models.sparsity)
-    assert result.attempted > 0 and result.failed == 0

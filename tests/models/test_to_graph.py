@@ -1,7 +1,5 @@
 """Tests for models.to_graph: neuron graphs of models and rebuilding models from them."""
 
-import doctest
-
 import networkx as nx
 import pytest
 import torch
@@ -242,11 +240,6 @@ def test_bad_graphs_are_rejected_with_reasons():
         model_from_graph(channels)
     with pytest.raises(TypeError, match="DiGraph"):
         model_from_graph(nx.Graph())
-
-
-def test_doctests():
-    result = doctest.testmod(models.to_graph)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def _conv_example():
