@@ -164,7 +164,7 @@ def features(
     db: DbOption = None,
 ) -> None:
     """Compute the graph features of every stored network that lacks them."""
-    from analytics.feature_store import compute_missing_features
+    from ingest.feature_landing import land_missing_features
 
     with _progress() as progress:
         task = progress.add_task("features", total=None)
@@ -172,7 +172,7 @@ def features(
         def on_batch(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        count = compute_missing_features(
+        count = land_missing_features(
             db, orientation=orientation, n_jobs=n_jobs, on_batch=on_batch
         )
     console.print(f"Computed features for {count} network(s).")
@@ -389,9 +389,14 @@ def _run_priors(preset: str, *, db, executor: str, workers: int, **overrides):
                 failures.append(name)
                 error_console.print(f"[yellow]failed:[/] {name}: {outcome}")
 
+        def on_warning(message: str) -> None:
+            error_console.print(f"[yellow]warning:[/] {message}", highlight=False)
+
         summary = run_priors_study(
             config, db=db, executor=executor, workers=workers,
-            progress=StudyProgress(on_start=on_start, on_network=on_network),
+            progress=StudyProgress(
+                on_start=on_start, on_network=on_network, on_warning=on_warning
+            ),
         )  # fmt: skip
     return summary
 

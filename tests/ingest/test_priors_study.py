@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 import torch
 
-from ingest import priors_config, priors_study
+from ingest import priors_config, study_driver
 from ingest.priors_config import PriorsConfig, make_config
 from ingest.priors_study import plan_priors_study, run_priors_study, study_id_for
 from ingest.priors_training import build_classifier
@@ -62,7 +62,7 @@ def test_same_seed_same_results_and_rerun_trains_nothing(tmp_path):
 def test_an_interrupted_run_resumes_without_duplicates(tmp_path, monkeypatch):
     db = tmp_path / "w.duckdb"
     config = tiny()
-    real_run_jobs = priors_study.run_jobs
+    real_run_jobs = study_driver.run_jobs
 
     def interrupted_after_three(fn, jobs, **kwargs):
         for count, item in enumerate(real_run_jobs(fn, jobs, **kwargs), start=1):
@@ -70,11 +70,11 @@ def test_an_interrupted_run_resumes_without_duplicates(tmp_path, monkeypatch):
             if count == 3:
                 raise KeyboardInterrupt
 
-    monkeypatch.setattr(priors_study, "run_jobs", interrupted_after_three)
+    monkeypatch.setattr(study_driver, "run_jobs", interrupted_after_three)
     with pytest.raises(KeyboardInterrupt):
         run_priors_study(config, db=db, workers=1)
     assert queries.counts(db)["networks"] == 3  # finished work was kept
-    monkeypatch.setattr(priors_study, "run_jobs", real_run_jobs)
+    monkeypatch.setattr(study_driver, "run_jobs", real_run_jobs)
     summary = run_priors_study(config, db=db, workers=1)
     assert (summary.already_done, summary.trained) == (3, 5)
     names = queries.networks(db)["name"].to_list()

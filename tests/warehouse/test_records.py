@@ -17,7 +17,36 @@ def test_content_hash_ignores_edge_order_but_not_content():
         "t"
     )
     with_metric = NetworkRecord("x", graph=a, metrics=[Metric(0, "test", "acc", 0.5)])
-    assert with_metric.network_id("s") != NetworkRecord("x", graph=a).network_id("s")
+    assert with_metric.content_hash("s") != NetworkRecord("x", graph=a).content_hash("s")
+
+
+def test_the_id_names_what_determines_a_network_never_its_measurements():
+    graph = nx.Graph([(0, 1), (1, 2)])
+
+    def trained(wall_time: float, acc: float, weight: float) -> NetworkRecord:
+        weighted = graph.copy()
+        nx.set_edge_attributes(weighted, weight, "weight")
+        return NetworkRecord(
+            "gru/ba", graph=weighted, cell="gru", generator="ba", seed=3, num_nonzero=7,
+            metrics=[Metric(1, "test", "acc", acc), Metric(1, "", "wall_time", wall_time)],
+        )  # fmt: skip
+
+    first, second = trained(1.5, 0.75, 0.1), trained(2.25, 0.5, 0.2)  # one job trained twice
+    assert first.network_id("s") == second.network_id("s")
+    assert first.content_hash("s") != second.content_hash("s")
+    # What determines the network does change the id: graph, config (cell), seed, study, name.
+    different = [
+        NetworkRecord(
+            "gru/ba", graph=nx.Graph([(0, 1), (0, 2)]), cell="gru", generator="ba", seed=3
+        ),
+        NetworkRecord("gru/ba", graph=graph, cell="lstm", generator="ba", seed=3),
+        NetworkRecord("gru/ba", graph=graph, cell="gru", generator="ba", seed=4),
+        NetworkRecord("gru/ws", graph=graph, cell="gru", generator="ba", seed=3),
+    ]
+    ids = {record.network_id("s") for record in different} | {first.network_id("s")}
+    assert len(ids) == 5 and first.network_id("t") not in ids
+    frames = records_to_frames("s", [first])
+    assert frames["networks"]["content_hash"].to_list() == [first.content_hash("s")]
 
 
 def test_frames_index_vertices_in_id_order_with_integer_comparison():

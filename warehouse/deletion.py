@@ -1,0 +1,45 @@
+"""Removing a study: its row and every row of its networks, in one transaction."""
+
+from __future__ import annotations
+
+import os
+
+from warehouse.connection import writer
+from warehouse.errors import WarehouseError
+from warehouse.store import refresh_meta_dataset_view
+
+__all__ = ["delete_study_rows"]
+
+_CHILD_TABLES = ("nodes", "edges", "metrics", "features", "labels")
+
+
+def delete_study_rows(db: str | os.PathLike | None, study_id: str) -> dict[str, int]:
+    """Delete study ``study_id``, its networks and their nodes, edges, metrics, features and
+    labels — all or nothing. Returns the number of rows deleted per table.
+
+    Raises
+    ------
+    WarehouseError
+        No such study.
+    """
+    deleted: dict[str, int] = {}
+    with writer(db) as con:
+        if not con.execute("SELECT count(*) FROM studies WHERE id = ?", [study_id]).fetchall()[0][
+            0
+        ]:
+            raise WarehouseError(f"No study {study_id!r} in the warehouse.")
+        ids = "SELECT id FROM networks WHERE study_id = ?"
+        for table in _CHILD_TABLES:
+            rows = con.execute(
+                f"DELETE FROM {table} WHERE network_id IN ({ids}) RETURNING 1", [study_id]
+            ).fetchall()
+            deleted[table] = len(rows)
+        deleted["networks"] = len(
+            con.execute(
+                "DELETE FROM networks WHERE study_id = ? RETURNING 1", [study_id]
+            ).fetchall()
+        )
+        con.execute("DELETE FROM studies WHERE id = ?", [study_id])
+        deleted["studies"] = 1
+        refresh_meta_dataset_view(con)
+    return deleted
