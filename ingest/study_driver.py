@@ -38,7 +38,6 @@ from typing import Any
 import pyarrow as pa
 
 from ingest.executors import run_jobs
-from ingest.feature_landing import features_of_frames, land_missing_features
 from ingest.study_lock import StudyLock, lock_path
 from ingest.study_status import StudyStatus, now, status_path, write_status
 from warehouse import queries
@@ -215,9 +214,13 @@ class _Run:
                     self._ingest(LOAD_ATTEMPT_SECONDS)
                     last_load = time.monotonic()
             self._ingest(WRITER_PATIENCE, final=True)
-            land_missing_features(  # networks that landed without features (older runs)
-                self.db, study=self.study.id, n_jobs=self.workers, lock_timeout=WRITER_PATIENCE
-            )
+            from ingest.feature_landing import land_missing_features
+
+            if self.db.exists():  # not when nothing landed, ever
+                land_missing_features(  # networks that landed without features (older runs)
+                    self.db, study=self.study.id, n_jobs=self.workers,
+                    lock_timeout=WRITER_PATIENCE,
+                )  # fmt: skip
         except KeyboardInterrupt:
             self._finish("interrupted")
             raise
@@ -240,6 +243,9 @@ class _Run:
 
     def _ingest(self, patience: float, *, final: bool = False) -> None:
         """Load staged bundles; a busy file is fine unless this is the final load."""
+        # Imported here: job functions import this module in workers, which need no igraph.
+        from ingest.feature_landing import features_of_frames
+
         while True:
             try:
                 with warnings.catch_warnings():

@@ -102,11 +102,13 @@ def stage_records(
 
 
 def complete_bundles(staging_dir: str | os.PathLike) -> list[Path]:
-    """Bundles ready to load (hidden entries — unfinished writes, quarantine — are ignored)."""
+    """Bundles ready to load, oldest first (hidden entries — unfinished writes, quarantine —
+    are ignored). When two bundles hold one network, the older one wins."""
     root = Path(staging_dir)
     if not root.exists():
         return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    found = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
 def remove_unfinished(staging_dir: str | os.PathLike) -> int:
