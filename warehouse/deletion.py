@@ -1,4 +1,10 @@
-"""Removing a study: its row and every row of its networks, in one transaction."""
+"""Removing a study: every row of its networks in one transaction, then the study's row.
+
+DuckDB refuses to delete a row in the same transaction as the rows that reference it through a
+foreign key (``networks.study_id`` → ``studies.id``; a documented limitation), so the study's own
+row goes in a second, tiny transaction right after. Interrupted between the two, an empty study
+is left, which deleting again removes.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ _CHILD_TABLES = ("nodes", "edges", "metrics", "features", "labels")
 
 def delete_study_rows(db: str | os.PathLike | None, study_id: str) -> dict[str, int]:
     """Delete study ``study_id``, its networks and their nodes, edges, metrics, features and
-    labels — all or nothing. Returns the number of rows deleted per table.
+    labels (all or nothing), then the study. Returns the number of rows deleted per table.
 
     Raises
     ------
@@ -39,7 +45,8 @@ def delete_study_rows(db: str | os.PathLike | None, study_id: str) -> dict[str, 
                 "DELETE FROM networks WHERE study_id = ? RETURNING 1", [study_id]
             ).fetchall()
         )
-        con.execute("DELETE FROM studies WHERE id = ?", [study_id])
-        deleted["studies"] = 1
         refresh_meta_dataset_view(con)
+    with writer(db) as con:
+        con.execute("DELETE FROM studies WHERE id = ?", [study_id])
+    deleted["studies"] = 1
     return deleted

@@ -19,7 +19,7 @@ import pytest
 
 from ingest import study_driver
 from ingest.study_driver import READER_QUERY_LIMIT, WRITER_PATIENCE, run_study
-from ingest.study_lock import StudyLock, StudyLockedError, lock_path
+from ingest.study_lock import StudyLockedError, lock_path
 from ingest.study_status import read_status, status_path
 from tests.ingest.fake_study import STUDY, fake_study
 from warehouse import queries
@@ -210,9 +210,7 @@ def test_killing_the_driver_or_its_workers_at_random_moments_loses_and_duplicate
             assert driver.returncode == 0, err
         if db.exists():
             names = _names(db)
-            assert len(names) == len(set(names)) and _orphans(db) == dict.fromkeys(
-                CHILD_TABLES, 0
-            )
+            assert len(names) == len(set(names)) and _orphans(db) == dict.fromkeys(CHILD_TABLES, 0)
     summary = run_study(fake_study(jobs), db=db, workers=1)
     names = _names(db)
     assert names == [f"net-{i:03d}" for i in range(jobs)], summary
@@ -247,8 +245,10 @@ def test_a_study_finishes_while_a_reader_runs_long_queries_in_a_loop(tmp_path):
     db = tmp_path / "w.duckdb"
     open_connection(db, read_only=False).close()
     stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READ_LOOP, str(db), str(stop)], env=ENV,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READ_LOOP, str(db), str(stop)], env=ENV,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
     try:
         driver = _start_driver(db, 8, 0.1, tmp_path / "pids")
         out, err = driver.communicate(timeout=240)

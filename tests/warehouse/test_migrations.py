@@ -101,9 +101,7 @@ def test_a_version_2_warehouse_upgrades_to_network_identity_keeping_every_row(tm
     records = make_records(3)
     frames = records_to_frames(study.id, records)
     old_ids = {r.name: r.content_hash(study.id) for r in records}  # the ids of that code
-    remap = pl.col("network_id").replace(
-        {r.network_id(study.id): old_ids[r.name] for r in records}
-    )
+    remap = pl.col("network_id").replace({r.network_id(study.id): old_ids[r.name] for r in records})
     frames = {
         "networks": frames["networks"]
         .with_columns(pl.col("name").replace(old_ids).alias("id"))

@@ -1,8 +1,14 @@
-from warehouse import queries
 import pytest
 
+from warehouse import queries
 from warehouse.records import Metric
-from warehouse.staging import QUARANTINE, StagingWarning, complete_bundles, load_staged, stage_records
+from warehouse.staging import (
+    QUARANTINE,
+    StagingWarning,
+    complete_bundles,
+    load_staged,
+    stage_records,
+)
 
 
 def test_staged_bundles_load_in_one_go_and_are_removed(db, study, tmp_path, make_records):

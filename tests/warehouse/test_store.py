@@ -2,8 +2,8 @@ import networkx as nx
 import pytest
 
 from warehouse import queries
-from warehouse.errors import WarehouseError
 from warehouse.connection import writer
+from warehouse.errors import WarehouseError
 from warehouse.records import Metric, NetworkRecord, records_to_frames
 from warehouse.store import store_frames, store_records
 
@@ -105,7 +105,8 @@ def test_one_job_trained_twice_is_one_network_kept_or_refused_never_a_crash(db, 
         report = store_frames(con, study, frames, keep_stored=True)
     assert (report.inserted, report.skipped, report.already_stored) == (0, 1, 0)
     assert queries.metrics_of(db, network_id=first.network_id(study.id))["value"].to_list() == [
-        1.0, 0.5
+        1.0,
+        0.5,
     ]  # fmt: skip  - the first result was kept
     with pytest.raises(WarehouseError, match="already holds different networks named 'gru/ba'"):
         store_records(db, study, [second])
