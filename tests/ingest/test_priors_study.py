@@ -155,16 +155,37 @@ def test_a_graph_without_a_path_stops_the_study_before_training(tmp_path, monkey
     assert not (tmp_path / "w.duckdb").exists()
 
 
-def test_the_study_runs_on_a_local_ray(tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_the_study_runs_on_a_two_node_ray_cluster_without_a_shared_disk(tmp_path, monkeypatch):
+    """Jobs run on a second Ray node (the head has no CPU for them) and get no staging path:
+    their results can only come back through Ray's object store."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    from ingest.priors_training import PriorsJob
+
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    assert "staging_dir" not in PriorsJob.__dataclass_fields__  # nothing to write to
     config = tiny(cells=("gru",), generators=("ba",))
-    summary = run_priors_study(config, db=tmp_path / "w.duckdb", executor="ray", workers=2)
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0})
+    cluster.add_node(num_cpus=2)
+    ray.init(address=cluster.address, log_to_driver=False)
+    try:
+        head = ray.get_runtime_context().get_node_id()
+        summary = run_priors_study(config, db=tmp_path / "w.duckdb", executor="ray", workers=2)
+        nodes = {n["NodeID"] for n in ray.nodes() if n["Alive"]}
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
     assert (summary.trained, summary.failed) == (2, {})
+    assert len(nodes - {head}) == 1  # the jobs' only possible node was not the driver's
     local = run_priors_study(config, db=tmp_path / "local.duckdb", workers=1)
     ray_rows = queries.meta_dataset(tmp_path / "w.duckdb").sort("name")
     local_rows = queries.meta_dataset(tmp_path / "local.duckdb").sort("name")
     assert local.trained == 2
     assert ray_rows["test_acc"].to_list() == local_rows["test_acc"].to_list()  # same seeds
+    assert ray_rows["network_id"].to_list() == local_rows["network_id"].to_list()  # same ids
+    assert ray_rows["density"].null_count() == 0  # features landed with them
 
 
 # --- data identity, user CSVs and devices ---------------------------------------------------
@@ -315,3 +336,22 @@ def test_a_bad_csv_is_refused_before_anything_is_written(tmp_path, stored_db, co
 def test_more_sequences_than_the_grammar_holds_is_refused():
     with pytest.raises(ValueError, match=r"asks for 100 distinct.*only 67 of length 5 to 11"):
         tiny(sequences=200, max_length=11)
+
+
+def test_a_network_trained_twice_is_stored_once_and_the_study_goes_on(tmp_path):
+    from ingest.priors_study import define_priors_study
+    from ingest.priors_training import run_priors_job
+    from warehouse.staging import complete_bundles, stage_frames
+
+    config = tiny(cells=("gru",), generators=("ba",), epochs=1)
+    db = tmp_path / "w.duckdb"
+    run_priors_study(config, db=db, workers=1)
+    stored = queries.networks(db)
+    definition = define_priors_study(config)
+    again = run_priors_job(definition.jobs[0])  # e.g. an orphaned worker of a killed driver
+    staging = tmp_path / "w.duckdb.staging" / definition.study.id
+    stage_frames(staging, definition.study, again.tables)
+    rerun = run_priors_study(config, db=db, workers=1)
+    assert (rerun.trained, rerun.already_done) == (0, 2)
+    assert queries.networks(db)["network_id"].to_list() == stored["network_id"].to_list()
+    assert complete_bundles(staging) == []
