@@ -30,7 +30,9 @@ STATES = ("running", "finished", "interrupted", "failed")
 
 @dataclass
 class StudyStatus:
-    """One study's progress (``state`` is one of :data:`STATES`)."""
+    """One study's progress. ``state`` is one of :data:`STATES`: ``finished`` — every planned
+    network is stored; ``failed`` — the driver stopped on an error, or some jobs failed (running
+    the study again retries them); ``interrupted`` — Ctrl-C, or the driver was killed."""
 
     study_id: str
     kind: str
