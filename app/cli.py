@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app.cli_reber import reber_app
+from app.cli_report import report
 
 __all__ = ["app", "main"]
 
@@ -39,6 +40,7 @@ studies_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(studies_app, name="studies")
+app.command("report")(report)
 
 console = Console()
 error_console = Console(stderr=True)
