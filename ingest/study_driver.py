@@ -42,8 +42,8 @@ from ingest.executors import run_jobs
 from ingest.study_lock import StudyLock, lock_path
 from ingest.study_status import StudyStatus, now, status_path, write_status
 from warehouse import queries
-from warehouse.connection import resolve_db_path
-from warehouse.errors import WarehouseLockedError, WarehouseMissingError
+from warehouse.connection import open_connection, resolve_db_path
+from warehouse.errors import SchemaVersionError, WarehouseLockedError, WarehouseMissingError
 from warehouse.records import StudyRecord
 from warehouse.staging import (
     StagingWarning,
@@ -203,8 +203,11 @@ class _Run:
                 if isinstance(outcome, Exception):
                     failed[job.name] = f"{type(outcome).__name__}: {outcome}"
                     self.status.failed += 1
+                elif (problem := self._stage(outcome)) is not None:
+                    failed[job.name] = problem
+                    self.status.failed += 1
+                    outcome = ValueError(problem)
                 else:
-                    stage_frames(self.staging, self.study, outcome.tables)
                     trained += 1
                     self.status.done += 1
                 write_status(self.status_file, self.status)
@@ -232,6 +235,14 @@ class _Run:
             study_id=self.study.id, planned=len(self.definition.jobs), already_done=already,
             trained=trained, failed=failed, seconds=time.perf_counter() - started,
         )  # fmt: skip
+
+    def _stage(self, result: JobResult) -> str | None:
+        """Stage a job's result; a result that is not a bundle is a failed job, not a crash."""
+        try:
+            stage_frames(self.staging, self.study, result.tables)
+        except Exception as exc:  # noqa: BLE001 - reported as this job's failure
+            return f"Its result could not be staged: {type(exc).__name__}: {exc}"
+        return None
 
     def _finish(self, state: str) -> None:
         """After an interruption or error: keep what finished (quickly), record the state."""
@@ -276,3 +287,6 @@ class _Run:
             return set(queries.networks(self.db, study=self.study.id)["name"].to_list())
         except WarehouseMissingError:
             return set()
+        except SchemaVersionError:  # an older file: upgrade it (readers cannot), then read
+            open_connection(self.db, read_only=False, lock_timeout=WRITER_PATIENCE).close()
+            return set(queries.networks(self.db, study=self.study.id)["name"].to_list())

@@ -60,6 +60,19 @@ def test_a_study_lands_with_features_and_a_finished_status(tmp_path):
     assert not lock_path(tmp_path / "w.duckdb.staging", STUDY.id).exists()
 
 
+def test_a_study_resumes_on_a_warehouse_of_an_older_schema(tmp_path):
+    from warehouse.migrations import latest_version, migrate
+
+    db = tmp_path / "w.duckdb"
+    with duckdb.connect(str(db)) as raw:
+        migrate(raw, target=2)  # as the code before schema 0003 left it
+    assert run_study(fake_study(2), db=db, workers=1).trained == 2
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT max(version) FROM schema_version").fetchall() == [
+            (latest_version(),)
+        ]
+
+
 def test_a_second_driver_of_the_same_study_is_refused_naming_the_holder(tmp_path):
     db = tmp_path / "w.duckdb"
     root = tmp_path / "w.duckdb.staging"
