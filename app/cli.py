@@ -35,6 +35,11 @@ app = typer.Typer(
 app.add_typer(reber_app, name="reber", help="Generate and check Reber grammar datasets.")
 study_app = typer.Typer(help="Run the studies that train networks into the warehouse.")
 app.add_typer(study_app, name="study")
+studies_app = typer.Typer(
+    help="List studies (kind, status, networks done of planned) or delete one.",
+    invoke_without_command=True,
+)
+app.add_typer(studies_app, name="studies")
 app.command("report")(report)
 
 LOOPBACK = "127.0.0.1"  # the dashboard's default address: this machine only
@@ -200,7 +205,7 @@ def features(
     db: DbOption = None,
 ) -> None:
     """Compute the graph features of every stored network that lacks them."""
-    from analytics.feature_store import compute_missing_features
+    from ingest.feature_landing import land_missing_features
 
     with _progress() as progress:
         task = progress.add_task("features", total=None)
@@ -208,9 +213,7 @@ def features(
         def on_batch(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        count = compute_missing_features(
-            db, orientation=orientation, n_jobs=n_jobs, on_batch=on_batch
-        )
+        count = land_missing_features(db, orientation=orientation, n_jobs=n_jobs, on_batch=on_batch)
     console.print(f"Computed features for {count} network(s).")
 
 
@@ -470,6 +473,43 @@ def study_priors(
     )
 
 
+@studies_app.callback()
+def studies(
+    ctx: typer.Context,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,  # noqa: A002
+    db: DbOption = None,
+) -> None:
+    """Every study with its kind, status (running / finished / interrupted / failed), networks
+    done of planned and start time."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ingest.studies import list_studies
+
+    _emit(list_studies(db), format, title="Studies")
+
+
+@studies_app.command("delete")
+def studies_delete(
+    study_id: Annotated[str, typer.Argument(metavar="ID", help="The study to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a study and everything of its networks (one transaction); refuses a running one."""
+    from ingest.studies import delete_study
+
+    if not yes and not typer.confirm(
+        f"Delete study {study_id!r} and all its networks, metrics and features?", default=False
+    ):
+        error_console.print("Nothing deleted.")
+        raise typer.Exit(1)
+    deleted = delete_study(db, study_id)
+    console.print(
+        f"Deleted study {study_id!r}: {deleted.get('networks', 0)} network(s), "
+        f"{sum(v for k, v in deleted.items() if k not in ('networks', 'studies'))} row(s) of "
+        "their nodes, edges, metrics, features and labels."
+    )
+
+
 @app.command()
 def demo(
     dashboard_: Annotated[
@@ -517,9 +557,14 @@ def _run_priors(preset: str, *, db, executor: str, workers: int, **overrides):
                 failures.append(name)
                 error_console.print(f"[yellow]failed:[/] {name}: {outcome}")
 
+        def on_warning(message: str) -> None:
+            error_console.print(f"[yellow]warning:[/] {message}", highlight=False)
+
         summary = run_priors_study(
             config, db=db, executor=executor, workers=workers,
-            progress=StudyProgress(on_start=on_start, on_network=on_network),
+            progress=StudyProgress(
+                on_start=on_start, on_network=on_network, on_warning=on_warning
+            ),
         )  # fmt: skip
     return summary
 

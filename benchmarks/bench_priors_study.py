@@ -41,7 +41,7 @@ def time_paper_epoch(cells: list[str]) -> None:
     print("paper preset, one network, one epoch (25,000 sequences incl. evaluation):")
     for spec in (GraphSpec("ba", 30, {}, 1), GraphSpec("ws", 30, {}, 1)):
         for cell in cells:
-            job = PriorsJob(spec=spec, cell=cell, config=config, study=study, staging_dir="")
+            job = PriorsJob(spec=spec, cell=cell, config=config, study=study)
             start = time.perf_counter()
             record = train_priors_network(job)
             seconds = time.perf_counter() - start

@@ -218,8 +218,9 @@ def _frames(study_id: str, table: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """The warehouse frames of every architecture of ``table``, built column-wise.
 
     Equal to :func:`warehouse.records.records_to_frames` of the per-architecture
-    :class:`~warehouse.records.NetworkRecord` (tested), except for the network id: a content
-    hash of study, architecture hash and measurements, computed here without building 26,206
+    :class:`~warehouse.records.NetworkRecord` (tested), except for the network id (a hash of
+    study and architecture hash) and the content hash (of study, architecture hash and
+    measurements), both computed here without building 26,206
     networkx graphs — the per-record path takes ~10 s per data set, this one well under one.
     """
     from warehouse.records import TABLE_SCHEMAS
@@ -231,7 +232,15 @@ def _frames(study_id: str, table: pl.DataFrame) -> dict[str, pl.DataFrame]:
         )  # fmt: skip
     ).to_series()
     digest = [hashlib.sha256(text.encode()).hexdigest()[:20] for text in content]
-    base = table.with_columns(id=pl.Series(digest, dtype=pl.String))
+    # Identity: study and architecture (what determines the network); the measurements only
+    # enter the content hash, as for every other network (warehouse.records).
+    identity = [
+        hashlib.sha256(f"{study_id}|{key}".encode()).hexdigest()[:20]
+        for key in table.get_column("hash").cast(pl.String)
+    ]
+    base = table.with_columns(
+        id=pl.Series(identity, dtype=pl.String), content_hash=pl.Series(digest, dtype=pl.String)
+    )
     link_text = [",".join(map(str, link)) for link in LINK_PATTERNS]
     pattern_edges = [_pattern_edges(link) for link in LINK_PATTERNS]
     networks = base.select(
@@ -254,6 +263,7 @@ def _frames(study_id: str, table: pl.DataFrame) -> dict[str, pl.DataFrame]:
         sparsity=pl.lit(None),
         parent_id=pl.lit(None),
         attributes=pl.lit("{}"),
+        content_hash=pl.col("content_hash"),
     )
     node_ops = base.select(
         "id", op=pl.concat_list(pl.lit("input"), "op0", "op1", "op2", "op3", pl.lit("output"))

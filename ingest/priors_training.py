@@ -4,9 +4,10 @@ A job runs in a worker process and never touches the warehouse: it builds the gr
 spec, turns it into a :class:`~models.structured_rnn.StructuredRNN` wrapped in a
 :class:`~models.sequence_classifier.SequenceClassifier` (embedding → structured RNN → linear
 readout), trains it with Adam (lr 1e-3) and gradient clipping 5 as in the paper, measures train
-and test loss/accuracy after every epoch, and writes the result to the staging folder as a
-Parquet bundle (see :mod:`warehouse.staging`). Everything is seeded from the study seed and the
-network's name, so rerunning a job reproduces it.
+and test loss/accuracy after every epoch, and returns the record's tables as Arrow to the driver
+(:class:`~ingest.study_driver.JobResult`), which stages them: a job needs no shared disk, so it
+may run on another machine. Everything is seeded from the study seed and the network's name, so
+rerunning a job reproduces it.
 """
 
 from __future__ import annotations
@@ -24,38 +25,29 @@ from ingest.priors_config import PriorsConfig, load_study_csv
 from ingest.reber_csv import split_reber_frame
 from ingest.reber_dataset import make_reber_dataset
 from ingest.reber_encoding import PAD_ID, VOCAB_SIZE, encode
+from ingest.study_driver import JobResult
 from models.sequence_classifier import SequenceClassifier
 from models.structured_rnn import StructuredRNN
 from models.training import evaluate, make_optimizer, train_epoch
-from warehouse.records import Metric, NetworkRecord, StudyRecord
-from warehouse.staging import stage_records
+from warehouse.records import Metric, NetworkRecord, StudyRecord, records_to_frames
 
-__all__ = ["JobOutcome", "PriorsJob", "build_classifier", "run_priors_job", "train_priors_network"]
+__all__ = ["PriorsJob", "build_classifier", "run_priors_job", "train_priors_network"]
 
 
 @dataclass(frozen=True)
 class PriorsJob:
-    """What a worker needs: the graph spec, the cell type, the study and where to stage."""
+    """What a worker needs: the graph spec, the cell type and the study (no path: the result
+    travels back to the driver)."""
 
     spec: GraphSpec
     cell: str
     config: PriorsConfig
     study: StudyRecord
-    staging_dir: str
 
     @property
     def name(self) -> str:
         """The network's name in its study, e.g. ``gru/ba(n=23,m=2,seed=7)``."""
         return f"{self.cell}/{self.spec.key}"
-
-
-@dataclass(frozen=True)
-class JobOutcome:
-    """What a finished job reports back to the driver (the record itself is staged)."""
-
-    name: str
-    test_acc: float
-    seconds: float
 
 
 def build_classifier(graph: nx.Graph, cell: str, config: PriorsConfig) -> SequenceClassifier:
@@ -117,12 +109,16 @@ def train_priors_network(job: PriorsJob) -> NetworkRecord:
     )
 
 
-def run_priors_job(job: PriorsJob) -> JobOutcome:
-    """Worker entry point: train, stage the record, report the outcome."""
+def run_priors_job(job: PriorsJob) -> JobResult:
+    """Worker entry point: train, return the record's tables and its final test accuracy."""
     record = train_priors_network(job)
-    stage_records(job.staging_dir, job.study, [record])
+    frames = records_to_frames(job.study.id, [record])
     final = {(m.split, m.metric): m.value for m in record.metrics}
-    return JobOutcome(job.name, final[("test", "acc")], final[("", "wall_time")])
+    return JobResult(
+        name=job.name,
+        tables={table: frame.to_arrow() for table, frame in frames.items()},
+        summary={"test_acc": final[("test", "acc")], "seconds": final[("", "wall_time")]},
+    )
 
 
 Encoded = tuple[torch.Tensor, torch.Tensor, torch.Tensor]

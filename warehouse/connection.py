@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_DB",
     "ENV_VAR",
     "SAFE_READER_CONFIG",
+    "lock_holder",
     "open_connection",
     "reader",
     "resolve_db_path",
@@ -60,7 +61,19 @@ SAFE_READER_CONFIG = {
 # Every connection: never resolve unknown table names to Python variables of the caller.
 _BASE_CONFIG = {"python_enable_replacements": False}
 
+_HOLDER_PATTERN = re.compile(r"Conflicting lock is held in (.+?)\.?(?: See also|$)", re.DOTALL)
 _LOCK_PATTERN = re.compile(r"Could not set lock|Conflicting lock", re.IGNORECASE)
+
+
+def lock_holder(message: str) -> str:
+    """The holder DuckDB names in a lock conflict, whole: program path (dots included) and PID.
+
+    >>> lock_holder('IO Error: Could not set lock on file "/w.duckdb": Conflicting lock is '
+    ...             'held in /usr/bin/python3.11 (PID 42) by user me. See also https://x.org')
+    '/usr/bin/python3.11 (PID 42) by user me'
+    """
+    match = _HOLDER_PATTERN.search(message)
+    return match[1].strip() if match else "holder unknown"
 
 
 def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
@@ -118,9 +131,9 @@ def open_connection(
             message = str(exc)
             if _LOCK_PATTERN.search(message):
                 if time.monotonic() >= deadline:
-                    holder = message.split("Conflicting lock is held in", 1)[-1].split(".")[0]
                     raise WarehouseLockedError(
-                        f"The warehouse {path} is locked by another process ({holder.strip()}); "
+                        f"The warehouse {path} is locked by another process "
+                        f"({lock_holder(message)}); "
                         f"gave up after {lock_timeout:g} s. Wait for it to finish and retry."
                     ) from exc
                 time.sleep(delay * (0.5 + random.random()))

@@ -1,8 +1,14 @@
 """What one stored network is, and how a batch of them becomes the warehouse's tables.
 
 A :class:`NetworkRecord` is everything the warehouse keeps about one trained (or imported)
-network: its graph, descriptive columns, per-epoch metrics, features and lineage. Its id is a
-content hash, so storing the same record twice is a no-op and a resumed study never duplicates.
+network: its graph, descriptive columns, per-epoch metrics, features and lineage.
+
+Two hashes name a record. Its **id** hashes what determines the network — study, name, family,
+cell, generator and its parameters, seed, lineage and the graph's structure (vertices, layers,
+edges and their non-weight attributes) — never measurements: the same job trained twice gets
+the same id. Its **content hash** covers everything (metrics, features, labels, attributes, edge
+weights, parameter counts) and detects a changed result under a stored ``(study, name)``. The
+content hash is the id older warehouses used (schema 0003 copies it into ``content_hash``).
 :func:`records_to_frames` turns a batch into one Polars frame per table — the form both the
 staging area (Parquet) and the bulk insert (Arrow) use.
 """
@@ -84,7 +90,13 @@ class NetworkRecord:
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
     def network_id(self, study_id: str) -> str:
-        """Content hash of this record within ``study_id`` (hex, 20 chars)."""
+        """Identity of this network within ``study_id`` (hex, 20 chars): what determines it,
+        never what was measured on it."""
+        return _identity_hash(study_id, self)
+
+    def content_hash(self, study_id: str) -> str:
+        """Hash of everything stored about this record (hex, 20 chars): changes when a
+        measurement, feature, label, attribute or weight changes."""
         return _content_hash(study_id, self)
 
     @property
@@ -115,6 +127,7 @@ TABLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "sparsity": pl.Float64,
         "parent_id": pl.String,
         "attributes": pl.String,
+        "content_hash": pl.String,
     },
     "nodes": {
         "network_id": pl.String,
@@ -145,7 +158,7 @@ TABLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 def records_to_frames(study_id: str, records: Iterable[NetworkRecord]) -> dict[str, pl.DataFrame]:
     """One frame per table: networks, nodes, edges, metrics, features and labels.
 
-    Duplicate records (same content hash) within the batch appear once.
+    Duplicate records (same id) within the batch appear once: the first wins.
     """
     columns: dict[str, dict[str, list]] = {
         table: {column: [] for column in schema} for table, schema in TABLE_SCHEMAS.items()
@@ -186,6 +199,7 @@ def _append_record(columns: dict, study_id: str, network_id: str, record: Networ
         ("sparsity", record.sparsity),
         ("parent_id", record.parent_id),
         ("attributes", _json(record.attributes)),
+        ("content_hash", record.content_hash(study_id)),
     ):
         row[key].append(value)
     if graph is not None:
@@ -233,7 +247,34 @@ def _ordered_nodes(graph: nx.Graph) -> list[Hashable]:
     return sorted(graph.nodes, key=vertex_sort_key)
 
 
+def _identity_hash(study_id: str, record: NetworkRecord) -> str:
+    digest = hashlib.sha256(b"sparsescope-network-identity-1")
+    header = {
+        "study": study_id,
+        "name": record.name,
+        "family": record.family,
+        "cell": record.cell,
+        "generator": record.generator,
+        "params": record.generator_params,
+        "seed": record.seed,
+        "parent": record.parent_id,
+    }
+    digest.update(json.dumps(header, sort_keys=True, default=str).encode())
+    graph = record.graph
+    if graph is not None:
+        digest.update(b"directed" if graph.is_directed() else b"undirected")
+        ordered = _ordered_nodes(graph)
+        index = {v: i for i, v in enumerate(ordered)}
+        digest.update(json.dumps([[str(v), graph.nodes[v].get("layer")] for v in ordered]).encode())
+        edges = sorted((index[u], index[v], _json(_extra(d))) for u, v, d in graph.edges(data=True))
+        if not graph.is_directed():
+            edges = sorted((min(a, b), max(a, b), x) for a, b, x in edges)
+        digest.update(json.dumps(edges).encode())
+    return digest.hexdigest()[:20]
+
+
 def _content_hash(study_id: str, record: NetworkRecord) -> str:
+    # Unchanged since schema 0001, where it was the network id: old rows compare equal.
     digest = hashlib.sha256()
     header = {
         "study": study_id,

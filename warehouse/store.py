@@ -1,16 +1,18 @@
 """Writing to the warehouse: one transaction per ingest, bulk Arrow inserts, idempotent.
 
 Every function here either writes everything it was given or nothing: the caller's
-:func:`~warehouse.connection.writer` block is one transaction, rolled back on any error. Network
-ids are content hashes, so re-ingesting the same records inserts nothing; a *different* network
-under an existing ``(study, name)`` is refused unless ``replace=True``.
+:func:`~warehouse.connection.writer` block is one transaction, rolled back on any error. A
+network is matched to the stored one by ``(study, name)`` and compared by content hash, so
+re-ingesting the same records inserts nothing; a *different* network under an existing
+``(study, name)`` is refused unless ``replace=True`` (overwrite) or ``keep_stored=True`` (skip).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import duckdb
@@ -54,11 +56,13 @@ _CHILD_TABLES = ("nodes", "edges", "metrics", "features", "labels")
 
 @dataclass(frozen=True)
 class IngestReport:
-    """How many networks an ingest inserted, and how many it found already stored."""
+    """How many networks an ingest inserted, found already stored, replaced or skipped."""
 
     inserted: int
     already_stored: int
     replaced: int = 0
+    skipped: int = 0  # changed results under a stored (study, name), kept out (keep_stored)
+    inserted_ids: tuple[str, ...] = ()
 
 
 def store_records(
@@ -80,66 +84,80 @@ def store_frames(
     frames: dict[str, pl.DataFrame],
     *,
     replace: bool = False,
+    keep_stored: bool = False,
 ) -> IngestReport:
     """Insert one batch of table frames inside the caller's open transaction.
+
+    A network whose ``(study, name)`` is stored with the same content hash is already stored.
+    One whose content differs is refused, unless ``replace`` (the stored one is deleted with
+    all its rows and the incoming one inserted) or ``keep_stored`` (the stored one is kept and
+    the incoming one skipped: the rule of a study driver, where the first result of a job
+    wins).
 
     Raises
     ------
     WarehouseError
-        A name is not usable as a column, or a different network already has one of the names
-        in this study (pass ``replace=True`` to overwrite it).
+        A name is not usable as a column, a name appears twice in the batch, or a different
+        network already has one of the names in this study (and neither option was given).
     """
     import json
 
+    if replace and keep_stored:
+        raise ValueError("store_frames takes replace or keep_stored, not both.")
     _check_names(frames)
     frames = normalise_names(frames)
+    incoming = frames["networks"]
+    twice = incoming.filter(pl.col("name").is_duplicated()).get_column("name").unique()
+    if twice.len():
+        raise WarehouseError(
+            f"The batch for study {study.id!r} holds the names {sorted(twice.to_list())[:5]!r} "
+            "more than once; a name is unique within its study."
+        )
     con.execute(
         "INSERT INTO studies (id, kind, config) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         [study.id, study.kind, json.dumps(dict(study.config), sort_keys=True, default=str)],
     )
-    incoming = frames["networks"]
-    con.register("incoming_networks", incoming.to_arrow())
-    try:
-        clashes = con.execute(
-            "SELECT i.name, n.id FROM incoming_networks i JOIN networks n"
-            " ON n.study_id = i.study_id AND n.name = i.name AND n.id <> i.id"
+    with _registered(con, "incoming_networks", incoming):
+        stored = con.execute(
+            "SELECT i.name, i.id, n.id, n.content_hash IS NOT DISTINCT FROM i.content_hash"
+            " FROM incoming_networks i JOIN networks n"
+            " ON n.study_id = i.study_id AND n.name = i.name"
         ).fetchall()
-        replaced = 0
-        if clashes:
-            if not replace:
-                shown = ", ".join(repr(name) for name, _ in clashes[:5])
-                raise WarehouseError(
-                    f"Study {study.id!r} already holds different networks named {shown}"
-                    + (f" and {len(clashes) - 5} more" if len(clashes) > 5 else "")
-                    + "; re-run with replace to overwrite them, or use another study name."
-                )
-            old_ids = [old for _, old in clashes]
-            for table in _CHILD_TABLES:
-                con.execute(
-                    f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], network_id)", [old_ids]
-                )
-            con.execute("DELETE FROM networks WHERE list_contains(?::VARCHAR[], id)", [old_ids])
-            replaced = len(old_ids)
-        new_ids = [
-            row[0]
-            for row in con.execute(
-                "SELECT id FROM incoming_networks WHERE id NOT IN (SELECT id FROM networks)"
-            ).fetchall()
-        ]
-        already = incoming.height - len(new_ids)
-        if new_ids:
-            keep = new_ids
-            con.register("incoming_new", incoming.filter(pl.col("id").is_in(keep)).to_arrow())
+    same = {name for name, _, _, equal in stored if equal}
+    changed = [(name, old) for name, _, old, equal in stored if not equal]
+    replaced = skipped = 0
+    if changed and keep_stored:
+        skipped = len(changed)
+    elif changed and replace:
+        old_ids = [old for _, old in changed]
+        for table in _CHILD_TABLES:
+            con.execute(
+                f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], network_id)", [old_ids]
+            )
+        con.execute("DELETE FROM networks WHERE list_contains(?::VARCHAR[], id)", [old_ids])
+        replaced = len(old_ids)
+    elif changed:
+        shown = ", ".join(repr(name) for name, _ in changed[:5])
+        raise WarehouseError(
+            f"Study {study.id!r} already holds different networks named {shown}"
+            + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+            + "; re-run with replace to overwrite them, or use another study name."
+        )
+    held = same | ({name for name, _ in changed} if keep_stored else set())
+    new = incoming.filter(~pl.col("name").is_in(list(held)))
+    new_ids = new.get_column("id").to_list()
+    if new_ids:
+        with _registered(con, "incoming_new", new):
             con.execute("INSERT INTO networks BY NAME SELECT * FROM incoming_new")
-            con.unregister("incoming_new")
-            for table in _CHILD_TABLES:
-                rows = frames[table].filter(pl.col("network_id").is_in(keep))
-                if rows.height:
-                    _insert(con, table, rows, upsert=False)
-    finally:
-        con.unregister("incoming_networks")
+        for table in _CHILD_TABLES:
+            rows = frames[table].filter(pl.col("network_id").is_in(new_ids))
+            if rows.height:
+                _insert(con, table, rows, upsert=False)
     refresh_meta_dataset_view(con)
-    return IngestReport(inserted=len(new_ids), already_stored=already, replaced=replaced)
+    return IngestReport(
+        inserted=len(new_ids), already_stored=len(same), replaced=replaced, skipped=skipped,
+        inserted_ids=tuple(new_ids),
+    )  # fmt: skip
 
 
 def store_features(con: duckdb.DuckDBPyConnection, features: pl.DataFrame) -> int:
@@ -152,16 +170,13 @@ def store_features(con: duckdb.DuckDBPyConnection, features: pl.DataFrame) -> in
     frame = normalise_names({"features": frame})["features"]
     if frame.height == 0:
         return 0
-    con.register("incoming_features", frame.to_arrow())
-    try:
+    with _registered(con, "incoming_features", frame):
         unknown = con.execute(
             "SELECT DISTINCT network_id FROM incoming_features"
             " WHERE network_id NOT IN (SELECT id FROM networks) LIMIT 5"
         ).fetchall()
-        if unknown:
-            raise WarehouseError(f"Features given for unknown networks {[u[0] for u in unknown]}.")
-    finally:
-        con.unregister("incoming_features")
+    if unknown:
+        raise WarehouseError(f"Features given for unknown networks {[u[0] for u in unknown]}.")
     _insert(con, "features", frame, upsert=True)
     refresh_meta_dataset_view(con)
     return frame.height
@@ -284,12 +299,24 @@ def _insert(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, *, upsert: bool
 ) -> None:
     view = f"incoming_{table}_rows"
-    con.register(view, frame.to_arrow())
-    try:
+    with _registered(con, view, frame):
         verb = "INSERT OR REPLACE" if upsert else "INSERT"
         con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM {view}")
-    finally:
-        con.unregister(view)
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, view: str, frame: pl.DataFrame) -> Iterator[str]:
+    """``frame`` as a view for the block. After a failed statement the transaction is aborted
+    and ``unregister`` fails too ("Current transaction is aborted"): that echo is suppressed,
+    so the first real cause is what the caller sees."""
+    con.register(view, frame.to_arrow())
+    try:
+        yield view
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.unregister(view)
+        raise
+    con.unregister(view)
 
 
 def _check_names(frames: dict[str, pl.DataFrame]) -> None:

@@ -3,7 +3,7 @@
 ``dashboard_db`` holds two studies: 24 random graphs (Barabási–Albert and Watts–Strogatz,
 undirected, no stored layers, two cell types) and 6 layered feed-forward DAGs (directed, with a
 stored ``layer`` per vertex). The graph features are computed the way a user's would be
-(:func:`analytics.feature_store.compute_missing_features`), plus a few measured with networkx and
+(:func:`ingest.feature_landing.land_missing_features`), plus a few measured with networkx and
 stored with the records (one with a dotted name); the test accuracy is a noisy function of the
 density, so correlations are real and non-trivial.
 """
@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from analytics.feature_store import compute_missing_features
+from ingest.feature_landing import land_missing_features
 from warehouse.connection import writer
 from warehouse.records import Metric, NetworkRecord, StudyRecord
 from warehouse.store import store_records
@@ -124,7 +124,7 @@ def build_warehouse(path: Path, *, studies: Sequence[str] = STUDIES, count: int 
             layered_dag_records()
         )  # fmt: skip
         store_records(path, STUDY_RECORDS[study], records[study])
-    compute_missing_features(path, n_jobs=1)
+    land_missing_features(path, n_jobs=1)
     return Warehouse(path=path, records=records)
 
 
@@ -205,5 +205,5 @@ def priors_db(tmp_path_factory) -> Warehouse:
     }
     for study in (OLD_PRIORS_STUDY, RANDOM_STUDY, PRIORS_STUDY):  # stored in this order
         store_records(path, study, records[study.id])
-    compute_missing_features(path, n_jobs=1)
+    land_missing_features(path, n_jobs=1)
     return Warehouse(path=path, records=records)

@@ -41,3 +41,37 @@ def test_unknown_executor_and_bad_worker_counts():
         run_jobs(square_or_fail, [1], executor="slurm")
     with pytest.raises(ValueError, match="'workers'"):
         run_jobs(square_or_fail, [1], workers=0)
+
+
+def die_once(marker_dir: str) -> int:
+    """Kills its own worker the first time it runs (like the OOM killer would)."""
+    import signal
+    from pathlib import Path
+
+    marker = Path(marker_dir, "died")
+    if not marker.exists():
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return os.getpid()
+
+
+def always_die(_: str) -> int:
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+    return 0
+
+
+def test_a_dead_worker_breaks_no_study_its_jobs_run_again(tmp_path):
+    results = list(run_jobs(die_once, [str(tmp_path)] * 3, executor="local", workers=2))
+    assert len(results) == 3 and all(isinstance(pid, int) for _, pid in results)
+    assert (tmp_path / "died").exists()
+
+
+def test_a_job_that_always_kills_its_worker_is_reported_after_the_restarts(monkeypatch):
+    from ingest import executors
+
+    monkeypatch.setattr(executors, "POOL_RESTARTS", 1)  # two pools instead of four
+    results = list(run_jobs(always_die, ["x"], executor="local", workers=2))
+    assert len(results) == 1 and isinstance(results[0][1], executors.WorkerLostError)
+    assert "died 2 times" in str(results[0][1])

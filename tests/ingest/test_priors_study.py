@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 import torch
 
-from ingest import priors_config, priors_study
+from ingest import priors_config, study_driver
 from ingest.priors_config import PriorsConfig, make_config
 from ingest.priors_study import plan_priors_study, run_priors_study, study_id_for
 from ingest.priors_training import build_classifier
@@ -62,7 +62,7 @@ def test_same_seed_same_results_and_rerun_trains_nothing(tmp_path):
 def test_an_interrupted_run_resumes_without_duplicates(tmp_path, monkeypatch):
     db = tmp_path / "w.duckdb"
     config = tiny()
-    real_run_jobs = priors_study.run_jobs
+    real_run_jobs = study_driver.run_jobs
 
     def interrupted_after_three(fn, jobs, **kwargs):
         for count, item in enumerate(real_run_jobs(fn, jobs, **kwargs), start=1):
@@ -70,11 +70,11 @@ def test_an_interrupted_run_resumes_without_duplicates(tmp_path, monkeypatch):
             if count == 3:
                 raise KeyboardInterrupt
 
-    monkeypatch.setattr(priors_study, "run_jobs", interrupted_after_three)
+    monkeypatch.setattr(study_driver, "run_jobs", interrupted_after_three)
     with pytest.raises(KeyboardInterrupt):
         run_priors_study(config, db=db, workers=1)
     assert queries.counts(db)["networks"] == 3  # finished work was kept
-    monkeypatch.setattr(priors_study, "run_jobs", real_run_jobs)
+    monkeypatch.setattr(study_driver, "run_jobs", real_run_jobs)
     summary = run_priors_study(config, db=db, workers=1)
     assert (summary.already_done, summary.trained) == (3, 5)
     names = queries.networks(db)["name"].to_list()
@@ -155,16 +155,37 @@ def test_a_graph_without_a_path_stops_the_study_before_training(tmp_path, monkey
     assert not (tmp_path / "w.duckdb").exists()
 
 
-def test_the_study_runs_on_a_local_ray(tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_the_study_runs_on_a_two_node_ray_cluster_without_a_shared_disk(tmp_path, monkeypatch):
+    """Jobs run on a second Ray node (the head has no CPU for them) and get no staging path:
+    their results can only come back through Ray's object store."""
+    import ray
+    from ray.cluster_utils import Cluster
+
+    from ingest.priors_training import PriorsJob
+
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    assert "staging_dir" not in PriorsJob.__dataclass_fields__  # nothing to write to
     config = tiny(cells=("gru",), generators=("ba",))
-    summary = run_priors_study(config, db=tmp_path / "w.duckdb", executor="ray", workers=2)
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0})
+    cluster.add_node(num_cpus=2)
+    ray.init(address=cluster.address, log_to_driver=False)
+    try:
+        head = ray.get_runtime_context().get_node_id()
+        summary = run_priors_study(config, db=tmp_path / "w.duckdb", executor="ray", workers=2)
+        nodes = {n["NodeID"] for n in ray.nodes() if n["Alive"]}
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
     assert (summary.trained, summary.failed) == (2, {})
+    assert len(nodes - {head}) == 1  # the jobs' only possible node was not the driver's
     local = run_priors_study(config, db=tmp_path / "local.duckdb", workers=1)
     ray_rows = queries.meta_dataset(tmp_path / "w.duckdb").sort("name")
     local_rows = queries.meta_dataset(tmp_path / "local.duckdb").sort("name")
     assert local.trained == 2
     assert ray_rows["test_acc"].to_list() == local_rows["test_acc"].to_list()  # same seeds
+    assert ray_rows["network_id"].to_list() == local_rows["network_id"].to_list()  # same ids
+    assert ray_rows["density"].null_count() == 0  # features landed with them
 
 
 # --- data identity, user CSVs and devices ---------------------------------------------------
@@ -315,3 +336,22 @@ def test_a_bad_csv_is_refused_before_anything_is_written(tmp_path, stored_db, co
 def test_more_sequences_than_the_grammar_holds_is_refused():
     with pytest.raises(ValueError, match=r"asks for 100 distinct.*only 67 of length 5 to 11"):
         tiny(sequences=200, max_length=11)
+
+
+def test_a_network_trained_twice_is_stored_once_and_the_study_goes_on(tmp_path):
+    from ingest.priors_study import define_priors_study
+    from ingest.priors_training import run_priors_job
+    from warehouse.staging import complete_bundles, stage_frames
+
+    config = tiny(cells=("gru",), generators=("ba",), epochs=1)
+    db = tmp_path / "w.duckdb"
+    run_priors_study(config, db=db, workers=1)
+    stored = queries.networks(db)
+    definition = define_priors_study(config)
+    again = run_priors_job(definition.jobs[0])  # e.g. an orphaned worker of a killed driver
+    staging = tmp_path / "w.duckdb.staging" / definition.study.id
+    stage_frames(staging, definition.study, again.tables)
+    rerun = run_priors_study(config, db=db, workers=1)
+    assert (rerun.trained, rerun.already_done) == (0, 2)
+    assert queries.networks(db)["network_id"].to_list() == stored["network_id"].to_list()
+    assert complete_bundles(staging) == []

@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 import textwrap
@@ -47,8 +48,11 @@ def test_a_warehouse_locked_by_another_process_gives_a_clear_error(tmp_path):
     )  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "holding"
-        with pytest.raises(WarehouseLockedError, match="locked by another process"):
+        with pytest.raises(WarehouseLockedError, match="locked by another process") as caught:
             open_connection(path, read_only=True, lock_timeout=0.3)
+        # The holder whole: its program's path (dots and all) and its PID, not "(/root/)".
+        message = str(caught.value)
+        assert re.search(rf"another process \(/\S+ \(PID {holder.pid}\)\)", message), message
         with pytest.raises(WarehouseLockedError, match="locked"):
             open_connection(path, read_only=False, lock_timeout=0.3)
     finally:

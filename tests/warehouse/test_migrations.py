@@ -104,3 +104,61 @@ def test_a_failed_init_on_another_programs_duckdb_file_leaves_it_as_it_was(tmp_p
         assert raw.execute("SELECT * FROM networks").fetchall() == [("10.0.0.0/8",)]
     finally:
         raw.close()
+
+
+def test_a_version_2_warehouse_upgrades_to_network_identity_keeping_every_row(tmp_path):
+    """A file as the code before schema 0003 wrote it (ids = content hashes, no content_hash
+    column) upgrades with every row kept, and a resumed study neither crashes nor duplicates."""
+    import polars as pl
+
+    from tests.warehouse.conftest import make_records
+    from warehouse.records import Metric, StudyRecord, records_to_frames
+    from warehouse.store import store_frames, store_records
+
+    path = tmp_path / "v2.duckdb"
+    study = StudyRecord(id="old", kind="priors")
+    records = make_records(3)
+    frames = records_to_frames(study.id, records)
+    old_ids = {r.name: r.content_hash(study.id) for r in records}  # the ids of that code
+    remap = pl.col("network_id").replace({r.network_id(study.id): old_ids[r.name] for r in records})
+    frames = {
+        "networks": frames["networks"]
+        .with_columns(pl.col("name").replace(old_ids).alias("id"))
+        .drop("content_hash"),
+        **{t: f.with_columns(remap) for t, f in frames.items() if t != "networks"},
+    }
+    raw = duckdb.connect(str(path))
+    assert migrate(raw, target=2) == 2
+    raw.execute("INSERT INTO studies (id, kind) VALUES ('old', 'priors')")
+    for table, frame in frames.items():
+        raw.register("rows", frame.to_arrow())
+        raw.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows")
+        raw.unregister("rows")
+    tables = ("studies", "networks", "nodes", "edges", "metrics", "features")
+    before = {t: raw.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+    raw.close()
+
+    con = open_connection(path, read_only=False)  # what `sparsescope init` does
+    try:
+        assert current_version(con) == latest_version() >= 3
+        assert con.execute("SELECT count(*) FROM networks WHERE content_hash = id").fetchall() == [
+            (3,)
+        ]
+        for table in tables:
+            rows = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            if table == "networks":
+                rows = [row[:-1] for row in rows]  # without the new content_hash column
+            assert rows == before[table], table
+    finally:
+        con.close()
+    # The same networks again (a resumed study, a re-import): recognised, nothing inserted.
+    report = store_records(path, study, records)
+    assert (report.inserted, report.already_stored) == (0, 3)
+    # The same job trained once more: kept out by the driver's rule, refused otherwise.
+    again = make_records(1)[0]
+    again.metrics = [Metric(1, "", "wall_time", 3.0)]
+    with open_connection(path, read_only=False) as con:
+        report = store_frames(con, study, records_to_frames(study.id, [again]), keep_stored=True)
+    assert report.skipped == 1
+    with open_connection(path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM networks").fetchall() == [(3,)]

@@ -14,8 +14,8 @@ import networkx as nx
 import polars as pl
 import pytest
 
-from analytics.feature_store import compute_missing_features
 from analytics.features.registry import feature_names
+from ingest.feature_landing import land_missing_features
 from ingest.metadataset_csv import import_metadataset
 from warehouse.errors import WarehouseError
 from warehouse.queries import meta_dataset
@@ -53,7 +53,7 @@ def _trained_records() -> list[NetworkRecord]:
 def trained_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("names") / "base.duckdb"
     store_records(path, STUDY, _trained_records())
-    compute_missing_features(path, n_jobs=1)
+    land_missing_features(path, n_jobs=1)
     return path
 
 

@@ -17,7 +17,36 @@ def test_content_hash_ignores_edge_order_but_not_content():
         "t"
     )
     with_metric = NetworkRecord("x", graph=a, metrics=[Metric(0, "test", "acc", 0.5)])
-    assert with_metric.network_id("s") != NetworkRecord("x", graph=a).network_id("s")
+    assert with_metric.content_hash("s") != NetworkRecord("x", graph=a).content_hash("s")
+
+
+def test_the_id_names_what_determines_a_network_never_its_measurements():
+    graph = nx.Graph([(0, 1), (1, 2)])
+
+    def trained(wall_time: float, acc: float, weight: float) -> NetworkRecord:
+        weighted = graph.copy()
+        nx.set_edge_attributes(weighted, weight, "weight")
+        return NetworkRecord(
+            "gru/ba", graph=weighted, cell="gru", generator="ba", seed=3, num_nonzero=7,
+            metrics=[Metric(1, "test", "acc", acc), Metric(1, "", "wall_time", wall_time)],
+        )  # fmt: skip
+
+    first, second = trained(1.5, 0.75, 0.1), trained(2.25, 0.5, 0.2)  # one job trained twice
+    assert first.network_id("s") == second.network_id("s")
+    assert first.content_hash("s") != second.content_hash("s")
+    # What determines the network does change the id: graph, config (cell), seed, study, name.
+    different = [
+        NetworkRecord(
+            "gru/ba", graph=nx.Graph([(0, 1), (0, 2)]), cell="gru", generator="ba", seed=3
+        ),
+        NetworkRecord("gru/ba", graph=graph, cell="lstm", generator="ba", seed=3),
+        NetworkRecord("gru/ba", graph=graph, cell="gru", generator="ba", seed=4),
+        NetworkRecord("gru/ws", graph=graph, cell="gru", generator="ba", seed=3),
+    ]
+    ids = {record.network_id("s") for record in different} | {first.network_id("s")}
+    assert len(ids) == 5 and first.network_id("t") not in ids
+    frames = records_to_frames("s", [first])
+    assert frames["networks"]["content_hash"].to_list() == [first.content_hash("s")]
 
 
 def test_frames_index_vertices_in_id_order_with_integer_comparison():
@@ -33,22 +62,23 @@ def test_sparsity_from_parameter_counts():
     assert NetworkRecord("x").sparsity is None
 
 
-def test_networks_without_node_attributes_keep_the_ids_earlier_versions_stored():
-    """Hashing node attributes must not change the id of an imported graph stored before (none
-    had any); the expected ids were computed by the code before node attributes were hashed."""
+def test_networks_without_node_attributes_keep_the_hashes_earlier_versions_stored():
+    """Hashing node attributes must not change the content hash (the id of schemas 1-2) of an
+    imported graph stored before (none had any); the expected values were computed by the code
+    before node attributes were hashed."""
     graph = nx.DiGraph()
     graph.add_edge(0, 1, weight=0.5)
     graph.add_edge(1, 2, recurrent=True)
     nx.set_node_attributes(graph, {0: 0, 1: 1, 2: 2}, "layer")
     layered = NetworkRecord(name="layered", graph=graph)
-    assert layered.network_id("s") == "b98c920a4a35ec169de6"
-    assert NetworkRecord(name="plain", graph=nx.path_graph(4)).network_id("s") == (
+    assert layered.content_hash("s") == "b98c920a4a35ec169de6"
+    assert NetworkRecord(name="plain", graph=nx.path_graph(4)).content_hash("s") == (
         "ce9d00eca465b7c5ca0b"
     )
 
 
-def test_a_node_attribute_changes_the_id():
+def test_a_node_attribute_changes_the_content_hash():
     graph = nx.path_graph(3)
-    before = NetworkRecord(name="g", graph=graph).network_id("s")
+    before = NetworkRecord(name="g", graph=graph).content_hash("s")
     graph.nodes[1]["role"] = "hidden"
-    assert NetworkRecord(name="g", graph=graph).network_id("s") != before
+    assert NetworkRecord(name="g", graph=graph).content_hash("s") != before

@@ -2,9 +2,10 @@ import networkx as nx
 import pytest
 
 from warehouse import queries
+from warehouse.connection import writer
 from warehouse.errors import WarehouseError
-from warehouse.records import Metric, NetworkRecord
-from warehouse.store import store_records
+from warehouse.records import Metric, NetworkRecord, records_to_frames
+from warehouse.store import store_frames, store_records
 
 
 def test_store_then_read_back_graphs_metrics_and_the_meta_dataset(db, study, make_records):
@@ -87,3 +88,37 @@ def test_directed_graphs_and_weights_survive_the_round_trip(db, study):
     assert back.is_directed()
     assert nx.utils.graphs_equal(back, graph)
     assert back.nodes["a"]["layer"] == 0
+
+
+def test_one_job_trained_twice_is_one_network_kept_or_refused_never_a_crash(db, study):
+    def trained(wall_time: float) -> NetworkRecord:
+        return NetworkRecord(
+            "gru/ba", graph=nx.path_graph(4), cell="gru", seed=1,
+            metrics=[Metric(1, "test", "acc", 0.5), Metric(1, "", "wall_time", wall_time)],
+        )  # fmt: skip
+
+    first, second = trained(1.0), trained(2.0)
+    assert first.network_id(study.id) == second.network_id(study.id)
+    store_records(db, study, [first])
+    frames = records_to_frames(study.id, [second])
+    with writer(db) as con:
+        report = store_frames(con, study, frames, keep_stored=True)
+    assert (report.inserted, report.skipped, report.already_stored) == (0, 1, 0)
+    assert queries.metrics_of(db, network_id=first.network_id(study.id))["value"].to_list() == [
+        1.0,
+        0.5,
+    ]  # fmt: skip  - the first result was kept
+    with pytest.raises(WarehouseError, match="already holds different networks named 'gru/ba'"):
+        store_records(db, study, [second])
+    assert store_records(db, study, [first]).already_stored == 1
+
+
+def test_a_failed_insert_reports_its_own_cause_not_the_aborted_transaction(db, study):
+    twice = NetworkRecord(  # the same metric twice: the metrics primary key refuses it
+        "dup", graph=nx.path_graph(3), metrics=[Metric(1, "test", "acc", 0.5)] * 2
+    )
+    with pytest.raises(WarehouseError) as caught:
+        store_records(db, study, [twice])
+    assert "Duplicate key" in str(caught.value) or "Constraint" in str(caught.value)
+    assert "aborted" not in str(caught.value)
+    assert queries.counts(db)["networks"] == 0

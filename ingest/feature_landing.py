@@ -1,0 +1,105 @@
+"""Graph features for networks as they land in the warehouse: the one place that stores them.
+
+Measuring is pure and lives in :mod:`analytics.features` (graphs in, numbers out); deciding
+which networks need features and writing them is orchestration and lives here, used by the
+study driver (features computed from a batch's frames and stored in the same transaction as
+the batch) and by ``sparsescope features`` (every stored network still lacking one).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import igraph as ig
+import polars as pl
+
+from analytics.features import FEATURE_NAMES, bulk_features
+from warehouse import queries
+from warehouse.connection import writer
+from warehouse.store import store_features
+
+__all__ = ["features_of_frames", "land_missing_features"]
+
+
+def features_of_frames(
+    frames: dict[str, pl.DataFrame], *, orientation: str = "smaller_to_larger", n_jobs: int = 1
+) -> pl.DataFrame:
+    """Long ``(network_id, name, value)`` rows of :data:`FEATURE_NAMES` for the networks with a
+    graph in one batch of table frames (see :func:`warehouse.records.records_to_frames`)."""
+    heads = frames["networks"].filter(pl.col("has_graph"))
+    grouped = {key[0]: part for key, part in frames["edges"].group_by("network_id")}
+    graphs = {}
+    for network_id, num_nodes, directed in heads.select("id", "num_nodes", "directed").iter_rows():
+        edges = grouped.get(network_id)
+        graphs[network_id] = _igraph(num_nodes, directed, edges)
+    return _long(bulk_features(graphs, orientation=orientation, n_jobs=n_jobs) if graphs else None)
+
+
+def land_missing_features(
+    db: str | os.PathLike | None = None,
+    *,
+    study: str | None = None,
+    orientation: str = "smaller_to_larger",
+    n_jobs: int = 2,
+    batch_size: int = 2000,
+    on_batch: Callable[[int, int], None] | None = None,
+    lock_timeout: float = 60.0,
+) -> int:
+    """Compute and store :data:`FEATURE_NAMES` for every stored graph lacking any of them.
+
+    Graphs are read as integer edge arrays (no networkx objects), measured on ``n_jobs``
+    processes while the file is *not* held, and written batch by batch — each batch its own
+    short transaction, so an interrupted run keeps what it finished.
+
+    Parameters
+    ----------
+    study:
+        Only networks of this study (default: all).
+    on_batch:
+        Called as ``on_batch(done, total)`` after each stored batch (progress display).
+    lock_timeout:
+        Seconds each batch's write waits for the file.
+
+    Returns
+    -------
+    int
+        How many networks got features.
+    """
+    if batch_size < 1:
+        raise ValueError(
+            f"The 'batch_size' parameter of land_missing_features must be >= 1. Got {batch_size}."
+        )
+    missing = queries.networks_missing_features(db, list(FEATURE_NAMES))
+    if study is not None:
+        of_study = set(queries.networks(db, study=study).get_column("network_id").to_list())
+        missing = [network_id for network_id in missing if network_id in of_study]
+    done = 0
+    for start in range(0, len(missing), batch_size):
+        batch = missing[start : start + batch_size]
+        arrays = queries.graph_edge_arrays(db, batch)
+        graphs = {
+            network_id: _igraph(num_nodes, directed, edges)
+            for network_id, (num_nodes, directed, edges) in arrays.items()
+        }
+        rows = _long(bulk_features(graphs, orientation=orientation, n_jobs=n_jobs))
+        with writer(db, lock_timeout=lock_timeout) as con:
+            store_features(con, rows)
+        done += len(batch)
+        if on_batch is not None:
+            on_batch(done, len(missing))
+    return done
+
+
+def _long(table: pl.DataFrame | None) -> pl.DataFrame:
+    if table is None or table.height == 0:
+        return pl.DataFrame(
+            schema={"network_id": pl.String, "name": pl.String, "value": pl.Float64}
+        )
+    long = table.unpivot(index="key", variable_name="name", value_name="value")
+    return long.rename({"key": "network_id"}).with_columns(pl.col("value").cast(pl.Float64))
+
+
+def _igraph(num_nodes: int | None, directed: bool, edges: pl.DataFrame | None) -> ig.Graph:
+    pairs = edges.select("source", "target").to_numpy().tolist() if edges is not None else []
+    return ig.Graph(n=int(num_nodes or 0), edges=pairs, directed=bool(directed))
