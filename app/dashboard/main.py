@@ -18,6 +18,7 @@ st.set_page_config(page_title="sparsescope", page_icon=":material/hub:", layout=
 
 PAGES = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("views/runs.py", title="Runs", icon=":material/table_rows:"),
     st.Page("views/correlations.py", title="Correlations", icon=":material/grid_on:"),
     st.Page("views/regressors.py", title="Regressors", icon=":material/model_training:"),
     st.Page("views/scatter.py", title="Scatter", icon=":material/scatter_plot:"),

@@ -1,0 +1,67 @@
+"""Altair charts shared by the dashboard pages (pure: data in, chart out)."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from app.dashboard.graph_layout import GraphLayout, arrow_heads
+
+__all__ = ["ASSUMED_WIDTH", "network_chart", "padded"]
+
+# Pixels the network chart is assumed to span: Altair cannot know a stretched chart's width,
+# and arrow heads are rotated for it.
+ASSUMED_WIDTH = 900
+
+
+def padded(values: pl.Series, *, fraction: float = 0.05) -> list[float]:
+    """An axis domain around ``values`` with ``fraction`` of their span added on each side.
+
+    Points on the extremes are then drawn whole instead of half clipped; a constant series gets
+    ±0.5 (or ±5 % of its magnitude when larger).
+
+    >>> padded(pl.Series([0.0, 10.0]))
+    [-0.5, 10.5]
+    """
+    low, high = float(values.min()), float(values.max())
+    span = high - low
+    pad = fraction * span if span > 0 else max(0.5, abs(low) * fraction)
+    return [low - pad, high + pad]
+
+
+def network_chart(layout: GraphLayout, *, directed: bool, layered: bool) -> alt.LayerChart:
+    """Edges as lines, vertices coloured by degree, and arrow heads when ``directed``.
+
+    ``layered``: x is the layer (integer ticks); otherwise both axes are free coordinates.
+    """
+    nodes = layout.nodes
+    widest = nodes.group_by("layer").len()["len"].max() if layered else 0
+    height = int(min(800, max(300, 22 * widest))) if layered else 500
+    if layered:
+        reach = (widest - 1) / 2 + 0.5
+        x_domain, y_domain = [-0.5, layout.depth - 0.5], [-reach, reach]
+        axis = alt.Axis(tickMinStep=1, format="d")
+        x = alt.X("x:Q", title="Layer", scale=alt.Scale(domain=x_domain), axis=axis)
+    else:
+        x_domain, y_domain = padded(nodes["x"]), padded(nodes["y"])
+        x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=x_domain))
+    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=y_domain))
+    edges = alt.Chart(layout.edges).mark_rule(opacity=0.35, color="#888").encode(
+        x, y, x2="x2", y2="y2"
+    )  # fmt: skip
+    vertices = alt.Chart(nodes).mark_circle(size=90, opacity=1.0).encode(
+        x, y, color=alt.Color("degree:Q", scale=alt.Scale(scheme="viridis")),
+        tooltip=["node", "layer", "degree"],
+    )  # fmt: skip
+    chart = edges + vertices
+    if directed and layout.edges.height:
+        heads = arrow_heads(
+            layout.edges,
+            x_pixels=ASSUMED_WIDTH / (x_domain[1] - x_domain[0]),
+            y_pixels=height / (y_domain[1] - y_domain[0]),
+        )
+        chart += alt.Chart(heads).mark_point(
+            shape="triangle-right", filled=True, size=70, color="#555", opacity=0.8
+        ).encode(x, y, angle=alt.Angle("angle:Q", scale=None),
+                 tooltip=["source", "target"])  # fmt: skip
+    return chart.properties(height=height)
