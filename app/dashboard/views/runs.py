@@ -19,7 +19,9 @@ st.caption("Every network with its final metrics and features. Sort, filter, the
 widgets.require_warehouse()
 ids = data.studies()["id"].to_list()
 study = widgets.current_study()
-chosen = st.multiselect("Studies", ids, default=[study] if study else ids, key="runs_studies")
+chosen = st.multiselect(
+    "Studies", ids, default=[study] if study else ids, key=f"runs_studies:{study or 'all'}"
+)  # follows the sidebar's study
 columns = list(data.runs_columns())
 
 where, op, value = st.columns([2, 1, 2])
