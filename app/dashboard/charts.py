@@ -7,7 +7,7 @@ import polars as pl
 
 from app.dashboard.graph_layout import GraphLayout, arrow_heads
 
-__all__ = ["ASSUMED_WIDTH", "network_chart", "padded"]
+__all__ = ["ASSUMED_WIDTH", "correlation_chart", "network_chart", "padded"]
 
 # Pixels the network chart is assumed to span: Altair cannot know a stretched chart's width,
 # and arrow heads are rotated for it.
@@ -65,3 +65,34 @@ def network_chart(layout: GraphLayout, *, directed: bool, layered: bool) -> alt.
         ).encode(x, y, angle=alt.Angle("angle:Q", scale=None),
                  tooltip=["source", "target"])  # fmt: skip
     return chart.properties(height=height)
+
+
+def correlation_chart(points: pl.DataFrame, *, coefficient: str, by: str | None) -> alt.Chart:
+    """Diverging bars (one group) or a feature × group heatmap of ``points``' coefficients.
+
+    ``points`` has ``group, feature, n, coefficient`` and ``mark`` ("*" when significant); the
+    heatmap's cell text is the coefficient followed by its mark.
+    """
+    colour = alt.Color(
+        "coefficient:Q",
+        title=coefficient,
+        scale=alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True),
+    )
+    tooltip = ["group", "feature", "n", alt.Tooltip("coefficient:Q", title=coefficient,
+               format=".3f"), "mark"]  # fmt: skip
+    if by is None:
+        return alt.Chart(points).mark_bar().encode(
+            x=alt.X("coefficient:Q", title=coefficient, scale=alt.Scale(domain=[-1, 1])),
+            y=alt.Y("feature:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
+            color=colour, tooltip=tooltip,
+        )  # fmt: skip
+    labelled = points.with_columns(
+        label=pl.col("coefficient").round(2).cast(pl.String) + pl.col("mark")
+    )
+    cells = alt.Chart(labelled).encode(
+        x=alt.X("group:N", title=by, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("feature:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+    )
+    return cells.mark_rect().encode(color=colour, tooltip=tooltip) + cells.mark_text(
+        fontSize=11
+    ).encode(text="label:N")

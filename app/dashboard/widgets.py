@@ -23,7 +23,9 @@ __all__ = [
     "SELECTED_NETWORKS",
     "bind_query_param",
     "correlation_heat",
+    "correlation_matrix",
     "count_noun",
+    "csv_file_name",
     "download_csv",
     "empty_warehouse_hint",
     "pooling_warning",
@@ -182,10 +184,18 @@ def empty_warehouse_hint() -> str:
 
 def download_csv(frame: pl.DataFrame, *parts: str | None, label: str = "Download CSV") -> None:
     """A download button for ``frame``, named after what it holds (``correlations_s1_acc.csv``)."""
-    name = "_".join(_slug(part) for part in parts if part) or "sparsescope"
-    st.download_button(
-        label, frame.write_csv(), file_name=f"{name}.csv", mime="text/csv", key=f"download_{name}"
-    )
+    name = csv_file_name(*parts)
+    st.download_button(label, frame.write_csv(), file_name=name, mime="text/csv",
+                       key=f"download_{name}")  # fmt: skip
+
+
+def csv_file_name(*parts: str | None) -> str:
+    """``"correlations_s1_test_acc.csv"``: the given parts, made file-safe, joined by ``_``.
+
+    >>> csv_file_name("runs", "priors demo/1", None, "test_acc")
+    'runs_priors-demo-1_test_acc.csv'
+    """
+    return "_".join(_slug(part) for part in parts if part) + ".csv" if any(parts) else "data.csv"
 
 
 def pooling_warning(study: str | None) -> None:
@@ -221,7 +231,31 @@ def _write_query_param(param: str, value: object) -> None:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9.-]+", "-", str(text)).strip("-") or "x"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-") or "x"
+
+
+def correlation_matrix(table: pl.DataFrame, *, method: str = "pearson"):
+    """Feature × group matrix of an annotated correlation table, as a styled pandas frame.
+
+    Cells hold the coefficient (so the values stay numbers); the display adds ``*`` to
+    significant ones and shows the note (e.g. "constant in this group") instead of a blank.
+    ``table`` is an :func:`analytics.correlation_notes.annotate_correlations` result.
+    """
+    import pandas as pd
+
+    coefficient = {"pearson": "pearson_r", "spearman": "spearman_rho"}[method]
+    matrix = table.pivot(on="group", index="feature", values=coefficient).to_pandas()
+    groups = [c for c in matrix.columns if c != "feature"]
+    styled = matrix.style.map(correlation_heat, subset=groups)
+    styled = styled.format("{:.2f}", subset=groups, na_rep="–")
+    row_of = {feature: i for i, feature in enumerate(matrix["feature"])}
+    for row in table.iter_rows(named=True):
+        cell = pd.IndexSlice[[row_of[row["feature"]]], [row["group"]]]
+        if row[f"{method}_significant"]:
+            styled = styled.format("{:.2f}*", subset=cell)
+        elif row["note"]:
+            styled = styled.format(lambda _, note=row["note"]: note, subset=cell)
+    return styled
 
 
 def _preferred(metrics: Sequence[str]) -> int:

@@ -95,7 +95,7 @@ def test_correlation_table_shows_the_values_of_correlation_table(monkeypatch, da
     )
     shown = app.dataframe[0].value
     assert list(shown.columns) == [
-        "group", "feature", "n", "pearson_r", "pearson_p", "pearson_p_adj",
+        "group", "feature", "n", "pearson_r", "pearson_p", "pearson_p_adj", "significant", "note",
     ]  # fmt: skip
     assert sorted(shown["feature"]) == sorted(expected["feature"])
     for feature in ("density", "degree.mean", "nodes"):
