@@ -30,6 +30,7 @@ RANDOM, DAGS = "random-graphs", "layered-dags"  # the study ids of tests/app/con
 MAIN = Path(__file__).resolve().parents[2] / "app" / "dashboard" / "main.py"
 PAGES = [
     "views/overview.py",
+    "views/runs.py",
     "views/correlations.py",
     "views/regressors.py",
     "views/scatter.py",
@@ -309,7 +310,7 @@ def test_scatter_marks_the_runs_selection_and_opens_a_network(monkeypatch, dashb
 def test_a_missing_warehouse_gives_a_friendly_message(monkeypatch, tmp_path, page):
     db = tmp_path / "nowhere.duckdb"
     app = open_app(monkeypatch, db, page)
-    assert any("No warehouse" in info.value for info in app.info)
+    assert any("No warehouse" in i.value and "sparsescope demo" in i.value for i in app.info)
     assert not app.error
     assert not db.exists()  # the dashboard never creates a warehouse
 
@@ -321,7 +322,8 @@ def test_an_empty_warehouse_gives_a_friendly_message(monkeypatch, empty_db, page
         app.button[0].click().run()
         assert not app.exception and not app.error
     else:
-        assert any("empty" in info.value for info in app.info)
+        (hint,) = [info.value for info in app.info if "empty" in info.value]
+        assert "`sparsescope demo`" in hint and "`sparsescope study priors" in hint
 
 
 def test_new_data_shows_up_on_the_next_rerun(monkeypatch, tmp_path, make_warehouse):
