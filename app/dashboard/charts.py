@@ -7,7 +7,14 @@ import polars as pl
 
 from app.dashboard.graph_layout import GraphLayout, arrow_heads
 
-__all__ = ["ASSUMED_WIDTH", "correlation_chart", "network_chart", "padded"]
+__all__ = [
+    "ASSUMED_WIDTH",
+    "correlation_chart",
+    "network_chart",
+    "padded",
+    "parallel_chart",
+    "parallel_coordinates",
+]
 
 # Pixels the network chart is assumed to span: Altair cannot know a stretched chart's width,
 # and arrow heads are rotated for it.
@@ -96,3 +103,49 @@ def correlation_chart(points: pl.DataFrame, *, coefficient: str, by: str | None)
     return cells.mark_rect().encode(color=colour, tooltip=tooltip) + cells.mark_text(
         fontSize=11
     ).encode(text="label:N")
+
+
+def parallel_coordinates(frame: pl.DataFrame, *, axes: list[str], target: str) -> pl.DataFrame:
+    """``frame``'s rows folded to one row per (network, axis) for a parallel-coordinates chart.
+
+    Each axis is scaled to [0, 1] by its own min and max (a constant axis sits at 0.5); the
+    target's raw value rides along on every row as ``target_value`` so a brush on it can
+    highlight whole lines. Columns: ``network_id, name, axis, value, scaled, target_value``.
+    """
+    parts = []
+    for order, axis in enumerate(axes):
+        values = frame.get_column(axis).cast(pl.Float64)
+        low, high = values.min(), values.max()
+        scaled = (values - low) / (high - low) if high > low else values * 0 + 0.5
+        parts.append(frame.select(
+            "network_id", "name", pl.lit(axis).alias("axis"), pl.lit(order).alias("order"),
+            values.alias("value"), scaled.alias("scaled"),
+            pl.col(target).cast(pl.Float64).alias("target_value"),
+        ))  # fmt: skip
+    return pl.concat(parts)
+
+
+def parallel_chart(long: pl.DataFrame, *, axes: list[str], target: str) -> alt.VConcatChart:
+    """A brushable strip of the target above parallel coordinates of ``long``'s axes.
+
+    Dragging over the strip (selection ``brush``) keeps the lines of networks whose target lies
+    in the brushed range coloured and greys out the rest.
+    """
+    brush = alt.selection_interval(name="brush", encodings=["x"], fields=["target_value"])
+    colour = alt.Color("target_value:Q", title=target, scale=alt.Scale(scheme="viridis"))
+    strip = (
+        alt.Chart(long).transform_filter(alt.datum.axis == target)
+        .mark_tick(thickness=2).encode(
+            x=alt.X("target_value:Q", title=f"{target} (drag to brush)",
+                    scale=alt.Scale(zero=False)),
+            color=colour,
+        ).add_params(brush).properties(height=60)
+    )  # fmt: skip
+    lines = alt.Chart(long).mark_line(opacity=0.5).encode(
+        x=alt.X("axis:N", sort=axes, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+        y=alt.Y("scaled:Q", title="scaled to [0, 1] per axis"),
+        detail="network_id:N",
+        color=alt.condition(brush, colour, alt.value("lightgray")),
+        tooltip=["name", "axis", "value", alt.Tooltip("target_value:Q", title=target)],
+    ).properties(height=360)  # fmt: skip
+    return alt.vconcat(strip, lines)

@@ -23,6 +23,7 @@ __all__ = [
     "SELECTED_NETWORKS",
     "bind_query_param",
     "correlation_heat",
+    "config_text",
     "correlation_matrix",
     "count_noun",
     "csv_file_name",
@@ -95,10 +96,14 @@ def require_warehouse(*, networks: bool = True) -> dict[str, int]:
     return state.counts
 
 
-def require_meta_dataset() -> MetaDataset:
-    """The meta-dataset of the chosen study; stops the page when it has no metrics or features."""
+_SIDEBAR = object()
+
+
+def require_meta_dataset(*, study: str | None | object = _SIDEBAR) -> MetaDataset:
+    """The meta-dataset of ``study`` (default: the sidebar's); stops the page when it has no
+    metrics or features. ``study=None`` reads every study."""
     require_warehouse()
-    meta = data.meta_dataset(current_study())
+    meta = data.meta_dataset(current_study() if study is _SIDEBAR else study)
     if not meta.metrics:
         st.info("No metrics are stored yet: train or import networks with their accuracy first.")
         st.stop()
@@ -221,6 +226,13 @@ def correlation_heat(value: float | None) -> str:
         return ""
     rgb = "214, 39, 40" if value > 0 else "31, 119, 180"
     return f"background-color: rgba({rgb}, {0.1 + 0.6 * min(abs(value), 1.0):.2f})"
+
+
+def config_text(value: object) -> str:
+    """A configuration value as compact text (``"–"`` when the study lacks the key)."""
+    import json
+
+    return "–" if value is None else json.dumps(value, sort_keys=True, default=str)
 
 
 def _write_query_param(param: str, value: object) -> None:

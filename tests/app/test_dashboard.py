@@ -31,6 +31,8 @@ MAIN = Path(__file__).resolve().parents[2] / "app" / "dashboard" / "main.py"
 PAGES = [
     "views/overview.py",
     "views/runs.py",
+    "views/compare.py",
+    "views/parallel.py",
     "views/correlations.py",
     "views/regressors.py",
     "views/scatter.py",
