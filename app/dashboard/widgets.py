@@ -33,6 +33,7 @@ __all__ = [
     "selected_networks",
     "current_study",
     "group_picker",
+    "group_sizes",
     "require_meta_dataset",
     "require_warehouse",
     "sidebar",
@@ -233,6 +234,12 @@ def config_text(value: object) -> str:
     import json
 
     return "–" if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+def group_sizes(table: pl.DataFrame) -> str:
+    """``"gru 12, tanh 12"``: each group of a correlation table with its largest n."""
+    sizes = table.group_by("group", maintain_order=True).agg(pl.col("n").max())
+    return ", ".join(f"{group} {n}" for group, n in sizes.iter_rows())
 
 
 def _write_query_param(param: str, value: object) -> None:

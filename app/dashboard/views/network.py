@@ -57,7 +57,10 @@ with features:
     rows = pl.DataFrame({"feature": list(details.features),
                          "value": list(details.features.values())},
                         schema={"feature": pl.String, "value": pl.Float64})  # fmt: skip
-    st.dataframe(rows, hide_index=True) if rows.height else st.caption("No feature stored.")
+    if rows.height:
+        st.dataframe(rows, hide_index=True)
+    else:
+        st.caption("No feature stored.")
 with about:
     st.subheader("Generator")
     st.write(f"`{summary['generator'] or 'none'}`, cell `{summary['cell'] or 'none'}`")

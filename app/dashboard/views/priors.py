@@ -48,12 +48,10 @@ table = annotate_correlations(  # cell types without a measured network are left
     data.correlations(target=_TARGET, by=_BY, study=study), meta.frame, target=_TARGET, by=_BY
 )
 st.dataframe(widgets.correlation_matrix(table), hide_index=True, height="content")
-sizes = table.group_by("group", maintain_order=True).agg(pl.col("n").max())
 st.caption(
     f"Features as rows, cell types as columns; {runs.height} networks of study {study}, n per "
-    "cell type: " + ", ".join(f"{g} {n}" for g, n in sizes.iter_rows()) + ". `*`: "
-    f"Benjamini–Hochberg adjusted p < {SIGNIFICANCE_LEVEL} within the cell type; a missing r "
-    "says why (e.g. constant in this group)."
+    f"cell type: {widgets.group_sizes(table)}. `*`: Benjamini–Hochberg adjusted p < "
+    f"{SIGNIFICANCE_LEVEL} within the cell type; a missing r says why (e.g. constant)."
 )
 widgets.download_csv(table, "table1", study, _TARGET, _BY, "pearson")
 
