@@ -16,7 +16,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.meta_dataset import MetaDataset
-from app.dashboard import data
+from app.dashboard import browse, data
 
 __all__ = [
     "OPEN_NETWORK",
@@ -208,7 +208,7 @@ def pooling_warning(study: str | None) -> None:
     """Warn when "All studies" pools studies whose configurations differ, naming the keys."""
     if study is not None:
         return
-    differing = data.config_differences()
+    differing = browse.config_differences()
     if differing:
         keys = ", ".join(f"`{key}`" for key in differing)
         st.warning(

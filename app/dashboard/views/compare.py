@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.correlation_notes import SIGNIFICANCE_LEVEL, annotate_correlations
-from app.dashboard import data, widgets
+from app.dashboard import browse, data, widgets
 
 st.title("Compare studies")
 widgets.require_warehouse()
@@ -18,7 +18,7 @@ if len(chosen) < 2:
     st.stop()
 
 st.subheader("Configuration: only what differs")
-differing = data.config_differences(chosen)
+differing = browse.config_differences(chosen)
 if differing:
     rows = [{"key": key, **{s: widgets.config_text(values[s]) for s in chosen}}
             for key, values in differing.items()]  # fmt: skip

@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from app.dashboard import charts, data, widgets
+from app.dashboard import browse, charts, data, widgets
 from models.dag import GraphStructureError
 
 # Larger graphs are not drawn: the browser would choke on the chart's data.
@@ -34,7 +34,7 @@ if (summary["num_edges"] or 0) > _MAX_EDGES:
     st.info(f"{summary['num_edges']:,} edges are too many to draw (limit {_MAX_EDGES:,}).")
     st.stop()
 try:
-    drawing = data.network_drawing(network_id)
+    drawing = browse.network_drawing(network_id)
 except GraphStructureError as exc:  # e.g. a graph without vertices
     st.warning(f"This graph cannot be drawn: {exc}")
     st.stop()
@@ -50,7 +50,7 @@ st.caption(f"{layout.nodes.height:,} vertices, {layout.edges.height:,} edges, {h
 chart = charts.network_chart(layout, directed=directed, layered=drawing.note is None)
 st.altair_chart(chart.interactive(), width="stretch")
 
-details = data.network_details(network_id, summary["study_id"])
+details = browse.network_details(network_id, summary["study_id"])
 features, about = st.columns(2)
 with features:
     st.subheader("Features")

@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.chance import at_chance, chance_rule
-from app.dashboard import data, widgets
+from app.dashboard import browse, data, widgets
 from warehouse.queries import RUN_FILTER_OPERATORS, RunFilter
 
 _PAGE_SIZES = (50, 100, 500)
@@ -22,7 +22,7 @@ study = widgets.current_study()
 chosen = st.multiselect(
     "Studies", ids, default=[study] if study else ids, key=f"runs_studies:{study or 'all'}"
 )  # follows the sidebar's study
-columns = list(data.runs_columns())
+columns = list(browse.runs_columns())
 
 where, op, value = st.columns([2, 1, 2])
 column = where.selectbox("Filter column", [None, *columns], key="runs_filter_column",
@@ -39,14 +39,14 @@ page = number.number_input("Page", min_value=1, value=1, step=1, key="runs_page"
 filters = (RunFilter(column, operator, wanted),) if column and wanted.strip() else ()
 query = {"studies": tuple(chosen), "filters": filters, "sort": sort, "descending": descending}
 try:
-    frame, total = data.runs_page(**query, limit=page_size, offset=(page - 1) * page_size)
+    frame, total = browse.runs_page(**query, limit=page_size, offset=(page - 1) * page_size)
 except ValueError as exc:
     st.error(str(exc))
     st.stop()
 pages = max(1, math.ceil(total / page_size))
 if page > pages:  # a filter shrank the result below the chosen page: show the last one
     page = pages
-    frame, total = data.runs_page(**query, limit=page_size, offset=(page - 1) * page_size)
+    frame, total = browse.runs_page(**query, limit=page_size, offset=(page - 1) * page_size)
 if total == 0:
     st.info("No run matches: choose a study or loosen the filter.")
     st.stop()
