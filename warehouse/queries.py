@@ -2,13 +2,16 @@
 
 Nothing here keeps a connection open, so a study can write between any two calls (DuckDB allows
 one writer *or* many readers). Values are bound as ``?`` parameters; the only identifiers built
-into SQL are table names from a fixed allow-list.
+into SQL are table names from a fixed allow-list and, for the runs table, column names checked
+against the meta_dataset view's own columns.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
 import networkx as nx
@@ -17,6 +20,9 @@ import polars as pl
 from warehouse.connection import reader
 
 __all__ = [
+    "MAX_RUNS_PAGE",
+    "RUN_FILTER_OPERATORS",
+    "RunFilter",
     "counts",
     "feature_names",
     "metric_names",
@@ -26,7 +32,11 @@ __all__ = [
     "metrics_of",
     "network_attributes",
     "networks",
+    "meta_dataset_columns",
+    "network_generator_params",
+    "network_lineage",
     "networks_missing_features",
+    "runs_page",
     "studies",
 ]
 
@@ -204,3 +214,170 @@ def load_graph(db: Db = None, *, network_id: str) -> nx.DiGraph | nx.Graph:
             data["weight"] = weight
         graph.add_edge(labels[source], labels[target], **data)
     return graph
+
+
+# --- the runs table: filtered, sorted, paginated pages of the meta-dataset ------------------
+
+# Comparison operators a runs-table filter may use; "contains" is a case-insensitive substring.
+RUN_FILTER_OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "contains")
+# The most rows one page of the runs table may ask for.
+MAX_RUNS_PAGE = 5_000
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """One condition on a column of the meta-dataset: ``column operator value``.
+
+    ``value`` is compared as a number on numeric columns and as text otherwise.
+    """
+
+    column: str
+    operator: str
+    value: str | float
+
+
+def meta_dataset_columns(db: Db = None) -> dict[str, str]:
+    """``{column: DuckDB type}`` of the meta_dataset view, in view order."""
+    with reader(db) as con:
+        rows = con.execute("DESCRIBE meta_dataset").fetchall()
+    return {name: kind for name, kind, *_ in rows}
+
+
+def runs_page(
+    db: Db = None,
+    *,
+    studies: Sequence[str] | None = None,
+    filters: Sequence[RunFilter] = (),
+    sort: str | None = None,
+    descending: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[pl.DataFrame, int]:
+    """One page of meta-dataset rows, filtered and sorted inside DuckDB.
+
+    Only ``limit`` rows ever leave the database, so a table over 10,000 networks costs one
+    page. Column names are checked against the view's columns (then quoted); every value is
+    bound as a ``?`` parameter.
+
+    Parameters
+    ----------
+    studies:
+        Keep networks of these studies; ``None`` keeps all.
+    filters:
+        Conditions, all of which a row must meet.
+    sort:
+        Column to order by (missing values last); ties and ``None`` order by study and name.
+    limit, offset:
+        The page: at most ``limit`` rows (1 to :data:`MAX_RUNS_PAGE`) after skipping ``offset``.
+
+    Returns
+    -------
+    (polars.DataFrame, int)
+        The page and the number of rows matching the filters.
+
+    Raises
+    ------
+    ValueError
+        An unknown column or operator, a non-numeric value for a numeric column, or a bad page.
+    """
+    if not 1 <= limit <= MAX_RUNS_PAGE:
+        raise ValueError(f"The 'limit' parameter of runs_page must be in [1, {MAX_RUNS_PAGE}]; "
+                         f"got {limit!r}.")  # fmt: skip
+    if offset < 0:
+        raise ValueError(f"The 'offset' parameter of runs_page must be >= 0; got {offset!r}.")
+    columns = meta_dataset_columns(db)
+    where, params = ["TRUE"], []
+    if studies is not None:
+        where.append("list_contains(?::VARCHAR[], study_id)")
+        params.append(list(studies))
+    for condition in filters:
+        sql, value = _filter_sql(condition, columns)
+        where.append(sql)
+        params.append(value)
+    order = "study_id, name, network_id"
+    if sort is not None:
+        _require_column(sort, columns, "sort")
+        order = f"{_quote(sort)} {'DESC' if descending else 'ASC'} NULLS LAST, {order}"
+    condition = " AND ".join(where)
+    with reader(db) as con:
+        total = con.execute(
+            f"SELECT count(*) FROM meta_dataset WHERE {condition}", params
+        ).fetchall()[0][0]
+        page = _frame(
+            con,
+            f"SELECT * FROM meta_dataset WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+    return page, total
+
+
+def network_lineage(db: Db = None, *, network_id: str) -> pl.DataFrame:
+    """The chain of parents of one network, itself first (``depth`` 0), its root last.
+
+    Columns ``depth, network_id, study_id, name``; a parent that is not stored ends the chain
+    with its id and a null name.
+    """
+    with reader(db) as con:
+        return _frame(
+            con,
+            "WITH RECURSIVE chain(depth, id) AS ("
+            " SELECT 0, ? UNION ALL"
+            " SELECT c.depth + 1, n.parent_id FROM chain c JOIN networks n ON n.id = c.id"
+            " WHERE n.parent_id IS NOT NULL AND c.depth < 100)"
+            " SELECT c.depth, c.id AS network_id, n.study_id, n.name"
+            " FROM chain c LEFT JOIN networks n ON n.id = c.id ORDER BY c.depth",
+            [network_id],
+        )
+
+
+def network_generator_params(db: Db = None, *, network_id: str) -> dict:
+    """The ``generator_params`` JSON of one network (``{}`` when unset); ``KeyError`` if unknown."""
+    with reader(db) as con:
+        rows = con.execute(
+            "SELECT CAST(generator_params AS VARCHAR) FROM networks WHERE id = ?", [network_id]
+        ).fetchall()
+    if not rows:
+        raise KeyError(f"No network with id {network_id!r} in the warehouse.")
+    return json.loads(rows[0][0]) if rows[0][0] else {}
+
+
+def _require_column(column: str, columns: dict[str, str], parameter: str) -> None:
+    if column not in columns:
+        raise ValueError(
+            f"The {parameter!r} column {column!r} is not a column of meta_dataset; "
+            f"columns: {list(columns)}."
+        )
+
+
+def _filter_sql(condition: RunFilter, columns: dict[str, str]) -> tuple[str, object]:
+    """``(SQL with one ?, the bound value)`` of one allow-listed condition."""
+    _require_column(condition.column, columns, "filter")
+    if condition.operator not in RUN_FILTER_OPERATORS:
+        raise ValueError(
+            f"Unknown filter operator {condition.operator!r}; operators: {RUN_FILTER_OPERATORS}."
+        )
+    column = _quote(condition.column)
+    if condition.operator == "contains":
+        return f"CAST({column} AS VARCHAR) ILIKE '%' || ? || '%'", str(condition.value)
+    if _is_numeric(columns[condition.column]):
+        try:
+            value: object = float(condition.value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"Column {condition.column!r} is numeric; the filter value must be a number, "
+                f"got {condition.value!r}."
+            ) from None
+        return f"{column} {condition.operator} ?::DOUBLE", value
+    return f"CAST({column} AS VARCHAR) {condition.operator} ?", str(condition.value)
+
+
+def _is_numeric(duckdb_type: str) -> bool:
+    kind = duckdb_type.upper()
+    return kind.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL", "HUGEINT", "UHUGEINT")) or (
+        "INT" in kind and not kind.startswith("INTERVAL")
+    )
+
+
+def _quote(identifier: str) -> str:
+    """Quote an identifier that was already checked against the view's columns."""
+    return '"' + identifier.replace('"', '""') + '"'

@@ -322,3 +322,16 @@ def _network_layout(db: str, stamp: tuple[int, ...], network_id: str) -> GraphLa
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=256)
 def _network_metrics(db: str, stamp: tuple[int, ...], network_id: str) -> pl.DataFrame:
     return queries.metrics_of(db, network_id=network_id)
+
+
+# --- shared with app.dashboard.browse (its cached bodies key on the same stamp) ----------------
+
+
+def cache_key() -> tuple[str, tuple[int, ...]]:
+    """``(path, stamp)`` for modules that cache more warehouse data (app.dashboard.browse)."""
+    return _key()
+
+
+def cached_meta_dataset(db: str, stamp: tuple[int, ...], study: str | None) -> MetaDataset:
+    """The cached meta-dataset for a ``(path, stamp)`` from :func:`cache_key`."""
+    return _meta_dataset(db, stamp, study)

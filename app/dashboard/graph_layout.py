@@ -14,6 +14,7 @@ Example
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import polars as pl
 
 from models.dag import layered_dag, vertex_sort_key
 
-__all__ = ["GraphLayout", "layered_positions"]
+__all__ = ["GraphLayout", "arrow_heads", "layered_positions", "spring_positions"]
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,73 @@ def layered_positions(graph: nx.Graph, *, orientation: str = "smaller_to_larger"
                 "x2": pl.Int64, "y2": pl.Float64},
     )  # fmt: skip
     return GraphLayout(nodes=nodes, edges=edges, layers_stored=layers_stored)
+
+
+def spring_positions(graph: nx.Graph, *, seed: int = 0) -> GraphLayout:
+    """Lay ``graph`` out with networkx's force-directed layout (for graphs without layers).
+
+    Every vertex gets ``layer`` 0; ``x`` and ``y`` are floats in [-1, 1]. The layout is
+    reproducible from ``seed``.
+    """
+    ordered = sorted(graph.nodes, key=vertex_sort_key)
+    position = nx.spring_layout(graph, seed=seed) if ordered else {}
+    nodes = pl.DataFrame(
+        {
+            "node": [str(v) for v in ordered],
+            "layer": [0] * len(ordered),
+            "x": [float(position[v][0]) for v in ordered],
+            "y": [float(position[v][1]) for v in ordered],
+            "degree": [graph.degree(v) for v in ordered],
+        },
+        schema={"node": pl.String, "layer": pl.Int64, "x": pl.Float64, "y": pl.Float64,
+                "degree": pl.Int64},
+    )  # fmt: skip
+    edges = pl.DataFrame(
+        [
+            {
+                "source": str(u), "target": str(v),
+                "x": float(position[u][0]), "y": float(position[u][1]),
+                "x2": float(position[v][0]), "y2": float(position[v][1]),
+            }  # fmt: skip
+            for u, v in graph.edges()
+        ],
+        schema={"source": pl.String, "target": pl.String, "x": pl.Float64, "y": pl.Float64,
+                "x2": pl.Float64, "y2": pl.Float64},
+    )  # fmt: skip
+    return GraphLayout(nodes=nodes, edges=edges, layers_stored=False)
+
+
+def arrow_heads(
+    edges: pl.DataFrame, *, at: float = 0.75, x_pixels: float = 1.0, y_pixels: float = 1.0
+) -> pl.DataFrame:
+    """Where to draw each edge's arrow head, and which way it points.
+
+    Parameters
+    ----------
+    edges:
+        :attr:`GraphLayout.edges`.
+    at:
+        Fraction of the way from source to target, in (0, 1].
+    x_pixels, y_pixels:
+        Screen pixels per data unit on each axis, so the angle matches the drawn line.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``source, target, x, y, angle``: ``angle`` in degrees clockwise from pointing right
+        (Vega's ``angle`` for a ``triangle-right`` shape; screen y grows downwards).
+    """
+    if not 0 < at <= 1:
+        raise ValueError(f"The 'at' parameter of arrow_heads must be in (0, 1]; got {at!r}.")
+    rows = []
+    for source, target, x, y, x2, y2 in edges.select(
+        "source", "target", "x", "y", "x2", "y2"
+    ).iter_rows():
+        dx, dy = (x2 - x) * x_pixels, (y2 - y) * y_pixels
+        angle = -math.degrees(math.atan2(dy, dx)) if (dx or dy) else 0.0
+        rows.append((source, target, x + at * (x2 - x), y + at * (y2 - y), angle))
+    return pl.DataFrame(
+        rows, orient="row",
+        schema={"source": pl.String, "target": pl.String, "x": pl.Float64, "y": pl.Float64,
+                "angle": pl.Float64},
+    )  # fmt: skip

@@ -18,9 +18,12 @@ st.set_page_config(page_title="sparsescope", page_icon=":material/hub:", layout=
 
 PAGES = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("views/runs.py", title="Runs", icon=":material/table_rows:"),
     st.Page("views/correlations.py", title="Correlations", icon=":material/grid_on:"),
     st.Page("views/regressors.py", title="Regressors", icon=":material/model_training:"),
     st.Page("views/scatter.py", title="Scatter", icon=":material/scatter_plot:"),
+    st.Page("views/compare.py", title="Compare studies", icon=":material/compare:"),
+    st.Page("views/parallel.py", title="Parallel coordinates", icon=":material/timeline:"),
     st.Page("views/priors.py", title="Structural priors", icon=":material/shuffle:"),
     st.Page("views/network.py", title="Network viewer", icon=":material/account_tree:"),
     st.Page("views/sql.py", title="SQL", icon=":material/terminal:"),

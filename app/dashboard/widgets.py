@@ -9,17 +9,31 @@ sidebar (:func:`sidebar`, drawn by ``main.py`` on every page) filters every page
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
+import polars as pl
 import streamlit as st
 
 from analytics.meta_dataset import MetaDataset
-from app.dashboard import data
+from app.dashboard import browse, data
 
 __all__ = [
+    "OPEN_NETWORK",
+    "SELECTED_NETWORKS",
+    "bind_query_param",
     "correlation_heat",
+    "config_text",
+    "correlation_matrix",
+    "count_noun",
+    "csv_file_name",
+    "download_csv",
+    "empty_warehouse_hint",
+    "pooling_warning",
+    "selected_networks",
     "current_study",
     "group_picker",
+    "group_sizes",
     "require_meta_dataset",
     "require_warehouse",
     "sidebar",
@@ -29,6 +43,12 @@ __all__ = [
 _STUDY_KEY = "study"
 _ALL_STUDIES = "All studies"
 _NO_GROUPS = "(no grouping)"
+
+# Session-state key of the networks selected in the runs table (a list of network ids); the
+# scatter highlights them and the network viewer offers them first.
+SELECTED_NETWORKS = "selected_network_ids"
+# Session-state key a page sets to a network id before switching to the network viewer.
+OPEN_NETWORK = "open_network_id"
 
 
 def sidebar() -> None:
@@ -41,12 +61,14 @@ def sidebar() -> None:
         ids = data.studies()["id"].to_list()
         if st.session_state.get(_STUDY_KEY) not in (None, *ids):
             del st.session_state[_STUDY_KEY]  # the chosen study is gone
+        bind_query_param(_STUDY_KEY, "study", ids)
         st.selectbox(
             "Study",
             [None, *ids],
             key=_STUDY_KEY,
             format_func=lambda study: _ALL_STUDIES if study is None else study,
         )
+        _write_query_param("study", st.session_state.get(_STUDY_KEY))
 
 
 def current_study() -> str | None:
@@ -64,27 +86,25 @@ def require_warehouse(*, networks: bool = True) -> dict[str, int]:
     """
     state = data.status()
     if state.missing:
-        st.info(
-            f"No warehouse at `{state.path}` yet. Create one with `sparsescope init`, or import "
-            "data with `sparsescope import-graphs` / `sparsescope import-metadataset`."
-        )
+        st.info(f"No warehouse at `{state.path}` yet. {empty_warehouse_hint()}")
         st.stop()
     if state.error is not None:
         st.error(state.error)
         st.stop()
     if networks and state.empty:
-        st.info(
-            "The warehouse is empty. Import networks with `sparsescope import-graphs` or "
-            "`sparsescope import-metadataset`, then reload this page."
-        )
+        st.info(f"The warehouse is empty. {empty_warehouse_hint()}")
         st.stop()
     return state.counts
 
 
-def require_meta_dataset() -> MetaDataset:
-    """The meta-dataset of the chosen study; stops the page when it has no metrics or features."""
+_SIDEBAR = object()
+
+
+def require_meta_dataset(*, study: str | None | object = _SIDEBAR) -> MetaDataset:
+    """The meta-dataset of ``study`` (default: the sidebar's); stops the page when it has no
+    metrics or features. ``study=None`` reads every study."""
     require_warehouse()
-    meta = data.meta_dataset(current_study())
+    meta = data.meta_dataset(current_study() if study is _SIDEBAR else study)
     if not meta.metrics:
         st.info("No metrics are stored yet: train or import networks with their accuracy first.")
         st.stop()
@@ -94,19 +114,107 @@ def require_meta_dataset() -> MetaDataset:
     return meta
 
 
-def target_picker(meta: MetaDataset, *, key: str, label: str = "Target metric") -> str:
-    """A selectbox over the metric columns, preferring a test accuracy."""
-    return st.selectbox(label, meta.metrics, index=_preferred(meta.metrics), key=key)
+def target_picker(
+    meta: MetaDataset, *, key: str, label: str = "Target metric", param: str | None = "target"
+) -> str:
+    """A selectbox over the metric columns, preferring a test accuracy.
+
+    The choice is kept in the URL as ``?{param}=...`` (no URL state when ``param`` is None).
+    """
+    if param is not None:
+        bind_query_param(key, param, meta.metrics)
+    # A default index next to a value seeded in the session state makes Streamlit warn.
+    default = {} if key in st.session_state else {"index": _preferred(meta.metrics)}
+    chosen = st.selectbox(label, meta.metrics, key=key, **default)
+    if param is not None:
+        _write_query_param(param, chosen)
+    return chosen
 
 
-def group_picker(meta: MetaDataset, *, key: str, label: str = "Group by") -> str | None:
-    """A selectbox over the grouping columns (cell, generator, ...), ``None`` for no grouping."""
-    return st.selectbox(
+def group_picker(
+    meta: MetaDataset, *, key: str, label: str = "Group by", param: str | None = "group"
+) -> str | None:
+    """A selectbox over the grouping columns (cell, generator, ...), ``None`` for no grouping.
+
+    The choice is kept in the URL as ``?{param}=...`` (no URL state when ``param`` is None).
+    """
+    options = [None, *data.group_columns(meta)]
+    if param is not None:
+        bind_query_param(key, param, options)
+    chosen = st.selectbox(
         label,
-        [None, *data.group_columns(meta)],
+        options,
         key=key,
         format_func=lambda column: _NO_GROUPS if column is None else column,
     )
+    if param is not None:
+        _write_query_param(param, chosen)
+    return chosen
+
+
+def bind_query_param(key: str, param: str, options: Sequence) -> None:
+    """Seed widget ``key`` from the URL's ``?{param}=`` once, when the value is one of ``options``.
+
+    Call before drawing the widget; write the widget's value back with :func:`_write_query_param`
+    (the pickers here do both), so a shared or reloaded URL shows the same view. A value that
+    is not an option (a study that is gone) is ignored.
+    """
+    seeded = f"_url_seeded_{key}"
+    if st.session_state.get(seeded):
+        return
+    st.session_state[seeded] = True
+    wanted = st.query_params.get(param)
+    by_text = {("" if option is None else str(option)): option for option in options}
+    if wanted is not None and wanted in by_text:
+        st.session_state[key] = by_text[wanted]
+
+
+def selected_networks() -> list[str]:
+    """Network ids selected in the runs table (:data:`SELECTED_NETWORKS`), ``[]`` when none."""
+    return list(st.session_state.get(SELECTED_NETWORKS, []))
+
+
+def count_noun(count: int, noun: str, plural: str | None = None) -> str:
+    """``"1 row"``, ``"2 rows"``, ``"1,000 networks"``."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
+def empty_warehouse_hint() -> str:
+    """How to put networks into a warehouse, for the missing / empty messages."""
+    return (
+        "Try `sparsescope demo` for a small example, run a study with "
+        "`sparsescope study priors --preset demo`, or create one with `sparsescope init` and "
+        "import data with `sparsescope import-graphs` / `sparsescope import-metadataset`."
+    )
+
+
+def download_csv(frame: pl.DataFrame, *parts: str | None, label: str = "Download CSV") -> None:
+    """A download button for ``frame``, named after what it holds (``correlations_s1_acc.csv``)."""
+    name = csv_file_name(*parts)
+    st.download_button(label, frame.write_csv(), file_name=name, mime="text/csv",
+                       key=f"download_{name}")  # fmt: skip
+
+
+def csv_file_name(*parts: str | None) -> str:
+    """``"correlations_s1_test_acc.csv"``: the given parts, made file-safe, joined by ``_``.
+
+    >>> csv_file_name("runs", "priors demo/1", None, "test_acc")
+    'runs_priors-demo-1_test_acc.csv'
+    """
+    return "_".join(_slug(part) for part in parts if part) + ".csv" if any(parts) else "data.csv"
+
+
+def pooling_warning(study: str | None) -> None:
+    """Warn when "All studies" pools studies whose configurations differ, naming the keys."""
+    if study is not None:
+        return
+    differing = browse.config_differences()
+    if differing:
+        keys = ", ".join(f"`{key}`" for key in differing)
+        st.warning(
+            f"All studies are pooled, but their configurations differ in {keys}; pick one study "
+            "in the sidebar, or compare them on the Compare studies page."
+        )
 
 
 def correlation_heat(value: float | None) -> str:
@@ -119,6 +227,54 @@ def correlation_heat(value: float | None) -> str:
         return ""
     rgb = "214, 39, 40" if value > 0 else "31, 119, 180"
     return f"background-color: rgba({rgb}, {0.1 + 0.6 * min(abs(value), 1.0):.2f})"
+
+
+def config_text(value: object) -> str:
+    """A configuration value as compact text (``"–"`` when the study lacks the key)."""
+    import json
+
+    return "–" if value is None else json.dumps(value, sort_keys=True, default=str)
+
+
+def group_sizes(table: pl.DataFrame) -> str:
+    """``"gru 12, tanh 12"``: each group of a correlation table with its largest n."""
+    sizes = table.group_by("group", maintain_order=True).agg(pl.col("n").max())
+    return ", ".join(f"{group} {n}" for group, n in sizes.iter_rows())
+
+
+def _write_query_param(param: str, value: object) -> None:
+    if value is None:
+        st.query_params.pop(param, None)
+    elif st.query_params.get(param) != str(value):
+        st.query_params[param] = str(value)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-") or "x"
+
+
+def correlation_matrix(table: pl.DataFrame, *, method: str = "pearson"):
+    """Feature × group matrix of an annotated correlation table, as a styled pandas frame.
+
+    Cells hold the coefficient (so the values stay numbers); the display adds ``*`` to
+    significant ones and shows the note (e.g. "constant in this group") instead of a blank.
+    ``table`` is an :func:`analytics.correlation_notes.annotate_correlations` result.
+    """
+    import pandas as pd
+
+    coefficient = {"pearson": "pearson_r", "spearman": "spearman_rho"}[method]
+    matrix = table.pivot(on="group", index="feature", values=coefficient).to_pandas()
+    groups = [c for c in matrix.columns if c != "feature"]
+    styled = matrix.style.map(correlation_heat, subset=groups)
+    styled = styled.format("{:.2f}", subset=groups, na_rep="–")
+    row_of = {feature: i for i, feature in enumerate(matrix["feature"])}
+    for row in table.iter_rows(named=True):
+        cell = pd.IndexSlice[[row_of[row["feature"]]], [row["group"]]]
+        if row[f"{method}_significant"]:
+            styled = styled.format("{:.2f}*", subset=cell)
+        elif row["note"]:
+            styled = styled.format(lambda _, note=row["note"]: note, subset=cell)
+    return styled
 
 
 def _preferred(metrics: Sequence[str]) -> int:

@@ -6,9 +6,11 @@ evaluate_regressors, queries.counts) or against networkx (the network viewer's l
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -28,6 +30,9 @@ RANDOM, DAGS = "random-graphs", "layered-dags"  # the study ids of tests/app/con
 MAIN = Path(__file__).resolve().parents[2] / "app" / "dashboard" / "main.py"
 PAGES = [
     "views/overview.py",
+    "views/runs.py",
+    "views/compare.py",
+    "views/parallel.py",
     "views/correlations.py",
     "views/regressors.py",
     "views/scatter.py",
@@ -50,6 +55,15 @@ def chart_datasets(app: AppTest, index: int = 0) -> list[pa.Table]:
     """The data tables of the ``index``-th Altair chart on the page."""
     chart = app.get("vega_lite_chart")[index]
     return [pa.ipc.open_stream(d.data.data).read_all() for d in chart.proto.datasets]
+
+
+def network_datasets(app: AppTest) -> dict[str, pa.Table]:
+    """The network chart's tables by role: ``edges``, ``nodes`` and (directed) ``heads``."""
+    roles = {}
+    for table in chart_datasets(app):
+        names = set(table.column_names)
+        roles["heads" if "angle" in names else "edges" if "x2" in names else "nodes"] = table
+    return roles
 
 
 def row_of(frame, **where):
@@ -84,7 +98,7 @@ def test_correlation_table_shows_the_values_of_correlation_table(monkeypatch, da
     )
     shown = app.dataframe[0].value
     assert list(shown.columns) == [
-        "group", "feature", "n", "pearson_r", "pearson_p", "pearson_p_adj",
+        "group", "feature", "n", "pearson_r", "pearson_p", "pearson_p_adj", "significant", "note",
     ]  # fmt: skip
     assert sorted(shown["feature"]) == sorted(expected["feature"])
     for feature in ("density", "degree.mean", "nodes"):
@@ -136,10 +150,18 @@ def test_network_viewer_draws_stored_layers(monkeypatch, dashboard_db):
     app = open_app(monkeypatch, dashboard_db.path, "views/network.py")
     app.selectbox(key="network_id").set_value(network_id).run()
     assert not app.exception
-    edges, nodes = chart_datasets(app)
-    assert edges.num_rows == record.graph.number_of_edges()
+    tables = network_datasets(app)
+    edges, nodes, heads = tables["edges"], tables["nodes"], tables["heads"]
+    assert edges.num_rows == heads.num_rows == record.graph.number_of_edges()
     layers = dict(zip(nodes["node"].to_pylist(), nodes["x"].to_pylist(), strict=True))
     assert layers == {str(v): layer for v, layer in record.graph.nodes(data="layer")}
+    # One arrow head per directed edge, 3/4 of the way from the source's layer to the target's.
+    columns = (heads[c].to_pylist() for c in ("source", "target", "x"))
+    drawn = {(s, t): x for s, t, x in zip(*columns, strict=True)}
+    assert set(drawn) == {(str(u), str(v)) for u, v in record.graph.edges}
+    for (u, v), x in drawn.items():
+        lu, lv = record.graph.nodes[int(u)]["layer"], record.graph.nodes[int(v)]["layer"]
+        assert x == pytest.approx(lu + 0.75 * (lv - lu))
     assert "(stored)" in app.caption[0].value
     assert app.get("vega_lite_chart")[1]  # the metrics curve
 
@@ -150,7 +172,9 @@ def test_network_viewer_computes_layers_of_an_imported_graph(monkeypatch, dashbo
     app = open_app(monkeypatch, dashboard_db.path, "views/network.py")
     app.selectbox(key="network_id").set_value(network_id).run()
     assert not app.exception
-    edges, nodes = chart_datasets(app)
+    tables = network_datasets(app)
+    edges, nodes = tables["edges"], tables["nodes"]
+    assert "heads" not in tables  # an undirected graph has no arrow heads
     assert edges.num_rows == record.graph.number_of_edges()
     layers = dict(zip(nodes["node"].to_pylist(), nodes["x"].to_pylist(), strict=True))
     assert layers == {str(v): layer for v, layer in longest_path_layers(record.graph).items()}
@@ -244,7 +268,7 @@ def test_scatter_plots_the_chosen_feature_against_the_target(monkeypatch, dashbo
     app.selectbox(key="scatter_feature").set_value("degree.mean").run()
     app.selectbox(key="scatter_colour").set_value("generator").run()
     assert not app.exception
-    (points,) = chart_datasets(app)
+    points, line = sorted(chart_datasets(app), key=lambda t: -t.num_rows)
     meta = load_meta_dataset(dashboard_db.path).frame
     expected = dict(zip(meta["name"], zip(meta["degree.mean"], meta["test_acc"], strict=True),
                         strict=True))  # fmt: skip
@@ -254,13 +278,44 @@ def test_scatter_plots_the_chosen_feature_against_the_target(monkeypatch, dashbo
     }
     assert shown == expected
     assert set(points["group"].to_pylist()) == {"ba", "ws", "(missing)"}
+    # The trend line is the least-squares fit (numpy) and the caption gives its r (numpy).
+    x, y = np.array(points["x"].to_pylist()), np.array(points["y"].to_pylist())
+    slope, intercept = np.polyfit(x, y, 1)
+    assert line["y"].to_pylist() == pytest.approx([slope * x.min() + intercept,
+                                                   slope * x.max() + intercept])  # fmt: skip
+    assert f"r = {np.corrcoef(x, y)[0, 1]:.3f}" in app.caption[0].value
+    spec = json.loads(app.get("vega_lite_chart")[0].proto.spec)
+    layer = spec["layer"][0]["encoding"]
+    assert layer["color"]["scale"]["scheme"] == "tableau10"  # a categorical scheme
+    low, high = layer["x"]["scale"]["domain"]
+    assert low < x.min() and high > x.max()  # padded: no point sits on the axis limit
+    assert high - x.max() == pytest.approx(0.05 * (x.max() - x.min()))
+
+
+def test_scatter_marks_the_runs_selection_and_opens_a_network(monkeypatch, dashboard_db):
+    chosen = [dashboard_db.network_id(RANDOM, 3), dashboard_db.network_id(RANDOM, 8)]
+    app = open_app(monkeypatch, dashboard_db.path, "views/scatter.py")
+    app.session_state["selected_network_ids"] = chosen
+    app.run()
+    points, _ = sorted(chart_datasets(app), key=lambda t: -t.num_rows)
+    flagged = {n for n, s in zip(points["network_id"].to_pylist(), points["selected"].to_pylist(),
+                                 strict=True) if s}  # fmt: skip
+    assert flagged == set(chosen)
+    assert "2 selected" in app.caption[0].value
+    app.selectbox(key="scatter_open").set_value(chosen[1])
+    app.button(key="scatter_open_button").click().run()
+    assert not app.exception
+    assert app.selectbox(key="network_id").value == chosen[1]
+    assert app.selectbox(key="network_id").options[:2] == [  # the selection comes first
+        f"{RANDOM} / {dashboard_db.records[RANDOM][i].name}" for i in (3, 8)
+    ]
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_a_missing_warehouse_gives_a_friendly_message(monkeypatch, tmp_path, page):
     db = tmp_path / "nowhere.duckdb"
     app = open_app(monkeypatch, db, page)
-    assert any("No warehouse" in info.value for info in app.info)
+    assert any("No warehouse" in i.value and "sparsescope demo" in i.value for i in app.info)
     assert not app.error
     assert not db.exists()  # the dashboard never creates a warehouse
 
@@ -272,7 +327,8 @@ def test_an_empty_warehouse_gives_a_friendly_message(monkeypatch, empty_db, page
         app.button[0].click().run()
         assert not app.exception and not app.error
     else:
-        assert any("empty" in info.value for info in app.info)
+        (hint,) = [info.value for info in app.info if "empty" in info.value]
+        assert "`sparsescope demo`" in hint and "`sparsescope study priors" in hint
 
 
 def test_new_data_shows_up_on_the_next_rerun(monkeypatch, tmp_path, make_warehouse):
@@ -310,7 +366,10 @@ def test_imported_rows_without_graphs_and_a_cyclic_graph(monkeypatch, tmp_path):
     app.run()  # the new study shows up in the sidebar
     app.selectbox(key="study").set_value("cyclic").run()
     assert not app.exception
-    assert "cannot be drawn" in app.warning[0].value
+    assert "cycle" in app.warning[0].value and "force-directed" in app.warning[0].value
+    tables = network_datasets(app)  # drawn anyway, every vertex and edge, with arrow heads
+    assert sorted(tables["nodes"]["node"].to_pylist()) == ["0", "1", "2"]
+    assert tables["edges"].num_rows == tables["heads"].num_rows == 3
 
 
 def test_a_file_that_is_not_a_warehouse_shows_an_error(monkeypatch, tmp_path):

@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -119,6 +120,60 @@ def test_correlations_page_renders_real_values(browser_launcher, dashboard_url, 
             assert page.locator("[data-testid=stException]").count() == 0
         finally:
             browser.close()
+
+
+def test_the_new_pages_render_real_values(browser_launcher, dashboard_url, dashboard_db):
+    full = load_meta_dataset(dashboard_db.path)
+    meta = full.frame
+    r = np.corrcoef(meta["density"], meta["test_acc"])[0, 1]
+    axes = [*full.features_for("test_acc")[:5], "test_acc"]  # the page's default axes
+    complete = (
+        meta.select(axes)
+        .cast(pl.Float64)
+        .filter(pl.all_horizontal(pl.col(a).is_finite() for a in axes))
+    )
+    with browser_launcher() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            _visit(page, f"{dashboard_url}/runs", "Runs")
+            grid = page.locator("[data-testid=stDataFrame]").first
+            cell = grid.locator("td[role=gridcell]", has_text=re.compile(r"^dag-0$"))
+            cell.first.wait_for(state="attached", timeout=30_000)  # sorted by study, name
+            assert page.get_by_text("Rows 1–30 of 30 runs").count() == 1
+
+            _visit(page, f"{dashboard_url}/compare", "Compare studies")
+            grid = page.locator("[data-testid=stDataFrame]").first
+            grid.locator("td[role=gridcell]", has_text=re.compile(r"^layers$")).first.wait_for(
+                state="attached", timeout=30_000
+            )
+            assert page.locator("[data-testid=stVegaLiteChart]").count() >= 1
+
+            _visit(page, f"{dashboard_url}/parallel", "Parallel coordinates")
+            page.locator("[data-testid=stVegaLiteChart]").first.wait_for(timeout=60_000)
+            assert complete.height > 0
+            shown = f"{complete.height} networks with every value"
+            assert page.get_by_text(shown).count() == 1
+
+            page.goto(f"{dashboard_url}/scatter?target=test_acc", timeout=60_000)
+            page.locator("h1", has_text="Feature vs performance").wait_for(timeout=60_000)
+            page.wait_for_selector(IDLE, timeout=60_000)
+            feature = page.locator("[data-testid=stSelectbox]").filter(has_text="Feature")
+            feature.first.click()
+            page.get_by_role("option", name="density", exact=True).click()
+            page.wait_for_selector(IDLE, timeout=60_000)
+            page.get_by_text(f"Pearson r = {r:.3f}").wait_for(timeout=30_000)
+            assert page.locator("[data-testid=stException]").count() == 0
+        finally:
+            browser.close()
+
+
+def _visit(page, url: str, title: str) -> None:
+    """Open ``url``, wait until the script is idle, check its title and that nothing failed."""
+    page.goto(url, timeout=60_000)
+    page.locator("h1", has_text=title).wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    assert page.locator("[data-testid=stException]").count() == 0
 
 
 def _free_port() -> int:

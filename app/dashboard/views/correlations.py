@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
+from analytics.chance import at_chance, chance_rule
 from analytics.correlation import CORRELATION_METHODS
-from app.dashboard import data, widgets
+from analytics.correlation_notes import SIGNIFICANCE_LEVEL, annotate_correlations
+from app.dashboard import charts, data, widgets
 
 # method -> (coefficient, p-value, adjusted p-value) columns of correlation_table
 _COLUMNS = {
@@ -18,6 +19,8 @@ _ALL_GROUPS = "All groups"
 
 st.title("Correlations")
 meta = widgets.require_meta_dataset()
+study = widgets.current_study()
+widgets.pooling_warning(study)
 
 left, middle, right = st.columns(3)
 with left:
@@ -25,9 +28,24 @@ with left:
 with middle:
     by = widgets.group_picker(meta, key="correlations_by")
 with right:
+    widgets.bind_query_param("correlations_method", "method", CORRELATION_METHODS)
     method = st.radio("Method", CORRELATION_METHODS, horizontal=True, key="correlations_method")
+    st.query_params["method"] = method
 
-table = data.correlations(target=target, by=by, study=widgets.current_study())
+measured = meta.frame.filter(pl.col(target).cast(pl.Float64).is_finite())
+if measured.height == 0:
+    where = f"study {study}" if study else "this warehouse"
+    st.info(f"No network of {where} has `{target}`; choose another target metric.")
+    st.stop()
+chance = at_chance(meta.frame, target=target).sum()
+if chance:
+    st.warning(
+        f"{widgets.count_noun(chance, 'network')} of {meta.frame.height:,} look stuck at "
+        f"chance ({chance_rule(target)}); they are included below."
+    )
+
+table = data.correlations(target=target, by=by, study=study)
+table = annotate_correlations(table, meta.frame, target=target, by=by)  # no n = 0 groups
 if by is not None:
     groups = table["group"].unique(maintain_order=True).to_list()
     shown = st.selectbox("Show group", [_ALL_GROUPS, *groups], key="correlations_group")
@@ -35,8 +53,12 @@ if by is not None:
         table = table.filter(pl.col("group") == shown)
 
 coefficient, p_value, p_adjusted = _COLUMNS[method]
-view = table.select("group", "feature", "n", coefficient, p_value, p_adjusted)
-
+view = table.select(
+    "group", "feature", "n", coefficient, p_value, p_adjusted,
+    pl.when(pl.col(f"{method}_significant")).then(pl.lit("*")).otherwise(pl.lit(""))
+    .alias("significant"),
+    "note",
+)  # fmt: skip
 styled = (
     view.to_pandas()
     .style.map(widgets.correlation_heat, subset=[coefficient])
@@ -44,35 +66,13 @@ styled = (
     .format("{:.2e}", subset=[p_value, p_adjusted], na_rep="–")
 )
 st.caption(
-    f"{method.capitalize()} correlation of each feature with **{target}**; p-values adjusted "
-    "for the features of a group with Benjamini–Hochberg."
+    f"{method.capitalize()} correlation of each feature with **{target}**; n = networks with "
+    "both values. p-values adjusted for the features of a group with Benjamini–Hochberg; "
+    f"`*` marks an adjusted p < {SIGNIFICANCE_LEVEL}. A missing coefficient says why in `note`."
 )
 st.dataframe(styled, hide_index=True)
+widgets.download_csv(view, "correlations", study or "all-studies", target, by, method)
 
-points = view.rename({coefficient: "coefficient"}).drop_nans("coefficient")
-colour = alt.Color(
-    "coefficient:Q",
-    title=coefficient,
-    scale=alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True),
-)
-tooltip = ["group", "feature", "n", alt.Tooltip("coefficient:Q", title=coefficient, format=".3f")]
-if by is None:  # one group: diverging bars
-    chart = (
-        alt.Chart(points)
-        .mark_bar()
-        .encode(
-            x=alt.X("coefficient:Q", title=coefficient, scale=alt.Scale(domain=[-1, 1])),
-            y=alt.Y("feature:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
-            color=colour,
-            tooltip=tooltip,
-        )
-    )
-else:  # feature x group heatmap
-    cells = alt.Chart(points).encode(
-        x=alt.X("group:N", title=by, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("feature:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-    )
-    chart = cells.mark_rect().encode(color=colour, tooltip=tooltip) + cells.mark_text(
-        fontSize=11
-    ).encode(text=alt.Text("coefficient:Q", format=".2f"))
+points = view.rename({coefficient: "coefficient", "significant": "mark"}).drop_nans("coefficient")
+chart = charts.correlation_chart(points, coefficient=coefficient, by=by)
 st.altair_chart(chart, width="stretch")

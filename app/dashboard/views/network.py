@@ -1,4 +1,4 @@
-"""Network viewer: one stored network drawn by layers, and its training curves."""
+"""Network viewer: one stored network drawn by layers, its details and training curves."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from app.dashboard import data, widgets
+from app.dashboard import browse, charts, data, widgets
 from models.dag import GraphStructureError
 
 # Larger graphs are not drawn: the browser would choke on the chart's data.
@@ -21,57 +21,68 @@ if networks.height == 0:
 
 names = dict(zip(networks["network_id"], networks["study_id"] + " / " + networks["name"],
                  strict=True))  # fmt: skip
-network_id = st.selectbox("Network", list(names), format_func=names.get, key="network_id")
+selected = [n for n in widgets.selected_networks() if n in names]  # from the Runs table
+options = selected + [n for n in names if n not in selected]
+opened = st.session_state.pop(widgets.OPEN_NETWORK, None)  # from the Scatter page
+if opened in names:
+    st.session_state["network_id"] = opened
+network_id = st.selectbox("Network", options, format_func=names.get, key="network_id")
+if selected:
+    st.caption(f"The {widgets.count_noun(len(selected), 'network')} selected in Runs come first.")
 summary = networks.filter(pl.col("network_id") == network_id).row(0, named=True)
 if (summary["num_edges"] or 0) > _MAX_EDGES:
     st.info(f"{summary['num_edges']:,} edges are too many to draw (limit {_MAX_EDGES:,}).")
     st.stop()
 try:
-    layout = data.network_layout(network_id)
-except GraphStructureError as exc:
-    st.warning(f"This graph cannot be drawn by layers: {exc}")
+    drawing = browse.network_drawing(network_id)
+except GraphStructureError as exc:  # e.g. a graph without vertices
+    st.warning(f"This graph cannot be drawn: {exc}")
     st.stop()
+layout, directed = drawing.layout, drawing.directed
+if drawing.note:
+    st.warning(drawing.note)
+    how = "force-directed layout"
+else:
+    source = "stored" if layout.layers_stored else "computed from the DAG orientation"
+    how = f"{layout.depth} layers ({source}); x = layer, y = position within the layer"
+arrows = "; arrow heads point from source to target" if directed else " (undirected)"
+st.caption(f"{layout.nodes.height:,} vertices, {layout.edges.height:,} edges, {how}{arrows}.")
+chart = charts.network_chart(layout, directed=directed, layered=drawing.note is None)
+st.altair_chart(chart.interactive(), width="stretch")
 
-source = "stored" if layout.layers_stored else "computed from the DAG orientation"
-st.caption(
-    f"{layout.nodes.height:,} vertices, {layout.edges.height:,} edges, {layout.depth} layers "
-    f"({source}); x = layer, y = position within the layer."
-)
-widest = layout.nodes.group_by("layer").len()["len"].max()
-reach = (widest - 1) / 2 + 0.5
-x = alt.X("x:Q", title="Layer", scale=alt.Scale(domain=[-0.5, layout.depth - 0.5]),
-          axis=alt.Axis(tickMinStep=1, format="d"))  # fmt: skip
-y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[-reach, reach]))
-edges = alt.Chart(layout.edges).mark_rule(opacity=0.35, color="#888").encode(x, y, x2="x2", y2="y2")
-nodes = (
-    alt.Chart(layout.nodes)
-    .mark_circle(size=90, opacity=1.0)
-    .encode(
-        x,
-        y,
-        color=alt.Color("degree:Q", scale=alt.Scale(scheme="viridis")),
-        tooltip=["node", "layer", "degree"],
-    )
-)
-height = int(min(800, max(300, 22 * widest)))
-st.altair_chart((edges + nodes).properties(height=height).interactive(), width="stretch")
+details = browse.network_details(network_id, summary["study_id"])
+features, about = st.columns(2)
+with features:
+    st.subheader("Features")
+    rows = pl.DataFrame({"feature": list(details.features),
+                         "value": list(details.features.values())},
+                        schema={"feature": pl.String, "value": pl.Float64})  # fmt: skip
+    if rows.height:
+        st.dataframe(rows, hide_index=True)
+    else:
+        st.caption("No feature stored.")
+with about:
+    st.subheader("Generator")
+    st.write(f"`{summary['generator'] or 'none'}`, cell `{summary['cell'] or 'none'}`")
+    st.json(details.generator_params or {}, expanded=True)
+    st.subheader("Lineage")
+    if details.lineage.height > 1:
+        st.dataframe(details.lineage, hide_index=True)
+    else:
+        st.caption("No parent: this network was not derived from another.")
 
 metrics = data.network_metrics(network_id)
-if metrics.height:
-    st.subheader("Metrics")
-    curves = metrics.with_columns(
-        series=pl.when(pl.col("split") == "")
-        .then(pl.col("metric"))
-        .otherwise(pl.col("split") + "_" + pl.col("metric"))
-    )
-    chart = (
-        alt.Chart(curves)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1, format="d")),
-            y="value:Q",
-            color="series:N",
-            tooltip=["series", "epoch", "value"],
-        )
-    )
-    st.altair_chart(chart, width="stretch")
+curves = metrics.filter(pl.col("metric").str.contains("acc|loss"))  # shared 0-1-ish axis
+others = metrics.filter(~pl.col("metric").str.contains("acc|loss"))  # wall_time, ...
+if curves.height:
+    st.subheader("Accuracy and loss")
+    series = pl.when(pl.col("split") == "").then(pl.col("metric"))
+    curves = curves.with_columns(series=series.otherwise(pl.col("split") + "_" + pl.col("metric")))
+    st.altair_chart(alt.Chart(curves).mark_line(point=True).encode(
+        x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1, format="d")), y="value:Q",
+        color=alt.Color("series:N", scale=alt.Scale(scheme="tableau10")),
+        tooltip=["series", "epoch", "value"],
+    ), width="stretch")  # fmt: skip
+if others.height:
+    st.subheader("Other metrics")
+    st.dataframe(others, hide_index=True)

@@ -14,10 +14,7 @@ for column, (table, count) in zip(st.columns(len(counts)), counts.items(), stric
     column.metric(table.capitalize(), f"{count:,}")
 
 if counts["networks"] == 0:
-    st.info(
-        "The warehouse is empty. Import networks with `sparsescope import-graphs` or "
-        "`sparsescope import-metadataset`, then reload this page."
-    )
+    st.info(f"The warehouse is empty. {widgets.empty_warehouse_hint()}")
     st.stop()
 
 st.subheader("Studies")

@@ -6,6 +6,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from analytics.correlation_notes import SIGNIFICANCE_LEVEL, annotate_correlations
 from analytics.regressors import list_regressors
 from app.dashboard import data, widgets
 
@@ -43,13 +44,16 @@ boxplot = alt.layer(boxes, points, data=runs).properties(width=160, height=300)
 st.altair_chart(boxplot.facet(column=alt.Column(f"{_BY}:N", title="Cell type")))
 
 st.subheader("Pearson correlation with test accuracy (Table 1)")
-table = data.correlations(target=_TARGET, by=_BY, study=study)
-matrix = table.pivot(on="group", index="feature", values="pearson_r").to_pandas()
-cells = [c for c in matrix.columns if c != "feature"]  # the cell types, as in the paper
-styled = matrix.style.map(widgets.correlation_heat, subset=cells)
-styled = styled.format("{:.2f}", subset=cells, na_rep="–")
-st.dataframe(styled, hide_index=True, height="content")
-st.caption(f"Features as rows, cell types as columns; {runs.height} networks of study {study}.")
+table = annotate_correlations(  # cell types without a measured network are left out
+    data.correlations(target=_TARGET, by=_BY, study=study), meta.frame, target=_TARGET, by=_BY
+)
+st.dataframe(widgets.correlation_matrix(table), hide_index=True, height="content")
+st.caption(
+    f"Features as rows, cell types as columns; {runs.height} networks of study {study}, n per "
+    f"cell type: {widgets.group_sizes(table)}. `*`: Benjamini–Hochberg adjusted p < "
+    f"{SIGNIFICANCE_LEVEL} within the cell type; a missing r says why (e.g. constant)."
+)
+widgets.download_csv(table, "table1", study, _TARGET, _BY, "pearson")
 
 st.subheader("Predicting test accuracy from structure")
 with st.form("priors_form"):
