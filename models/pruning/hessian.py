@@ -277,9 +277,10 @@ def _per_sample_gauss_newton(model, parameters, batches, loss):
     with _eval_mode(model), torch.enable_grad():
         for inputs, labels in batches:
             inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
-            for n in range(len(labels)):
+            with torch.no_grad():
+                factors = _loss_factors(model_output(model, inputs), labels, loss)  # per sample
+            for n, factor in enumerate(factors):
                 output = model_output(model, tuple(t[n : n + 1] for t in inputs))  # (1, outputs)
-                factor = _loss_factors(output.detach(), labels[n : n + 1], loss)[0]
                 for c in range(factor.shape[1]):
                     if not bool(factor[:, c].any()):  # a zero eigenvalue adds nothing
                         continue

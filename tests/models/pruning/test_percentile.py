@@ -130,5 +130,7 @@ def test_the_chained_variant_is_prune_iteratively_with_the_same_targets():
     )
     assert [r.pruned_fraction for r in records] == [0.0, 0.25, 0.5]
     for layer in body.layers:
-        assert int((~layer.get_mask("weight_hh")).sum()) == 32  # half of the 4 gates x 4 x 4 in every layer
+        assert (
+            int((~layer.get_mask("weight_hh")).sum()) == 32
+        )  # half of the 4 gates x 4 x 4 in every layer
         assert bool(layer.get_mask("weight_ih").all())
