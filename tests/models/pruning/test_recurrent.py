@@ -2,6 +2,7 @@
 
 import doctest
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -13,6 +14,7 @@ from models.pruning import (
     PruningError,
     gate_blocks,
     gate_sparsity,
+    prunable_parameters,
     prune_by_percentile,
     recurrent_targets,
 )
@@ -134,13 +136,18 @@ def test_gate_scope_takes_one_threshold_per_gate_block():
     torch.manual_seed(0)
     body = MaskedRecurrent("gru", INPUTS, [4])
     layer = body.layers[0]
+    original = layer.weight_hh.detach().clone().numpy().astype(np.float64)
     thresholds = prune_by_percentile(body, 50, target="h2h", scope="gate")
     assert sorted(thresholds) == ["layers.0/n", "layers.0/r", "layers.0/z"]
     for gate, rows in gate_blocks(layer):
-        block = layer.get_mask("weight_hh")[rows]
-        assert int((~block).sum()) == 8  # half of each 4 x 4 block (distinct magnitudes)
-    with pytest.raises(PruningError, match="'scope' parameter of prune_by_percentile is 'gate'"):
-        net = MaskedFeedForward(3, [4], 2)
-        from models.pruning import prunable_parameters
+        block = np.abs(original[rows])
+        threshold = np.percentile(block, 50)
+        assert thresholds[f"layers.0/{gate}"] == pytest.approx(threshold, rel=1e-12)
+        np.testing.assert_array_equal(layer.get_mask("weight_hh")[rows].numpy(), block >= threshold)
+        assert int((block < threshold).sum()) == 8  # half of each 4 x 4 block
 
+
+def test_gate_scope_refuses_weights_without_gate_blocks():
+    net = MaskedFeedForward(3, [4], 2)
+    with pytest.raises(PruningError, match="'scope' parameter of prune_by_percentile is 'gate'"):
         prune_by_percentile(net, 50, targets=prunable_parameters(net), scope="gate")
