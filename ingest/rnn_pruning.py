@@ -51,6 +51,7 @@ __all__ = [
     "load_rnn_data",
     "prune_sweep",
     "save_base_model",
+    "sequence_batches",
     "surviving_graph",
     "train_base_model",
 ]
@@ -281,7 +282,7 @@ def prune_sweep(
         for budget in budgets:
             for _ in range(done + 1, budget + 1):
                 train_epoch(
-                    model, _batches(data.train, config.batch_size, order), optimizer,
+                    model, sequence_batches(data.train, config.batch_size, order), optimizer,
                     clip=config.clip,
                 )  # fmt: skip
             done = budget
@@ -342,25 +343,13 @@ def connection_frame(model: SequenceClassifier, pruned_at: dict[str, torch.Tenso
     return pl.concat(parts)
 
 
-# ---------------------------------------------------------------------------------------------
-# Private helpers
+def sequence_batches(
+    data: Encoded, size: int, order: torch.Generator | None = None
+) -> Iterator[Encoded]:
+    """Mini-batches ``(tokens, lengths, labels)`` of ``data``, shuffled when ``order`` is given.
 
-
-def _train_one_epoch(model, optimizer, order, data, config, epoch) -> EpochMetrics:
-    train_loss = train_epoch(
-        model, _batches(data.train, config.batch_size, order), optimizer, clip=config.clip
-    )
-    _, train_accuracy = evaluate(model, _batches(data.train, config.eval_batch_size))
-    test_loss, test_accuracy = evaluate(model, _batches(data.test, config.eval_batch_size))
-    return EpochMetrics(epoch, train_loss, train_accuracy, test_loss, test_accuracy)
-
-
-def _test_accuracy(model, data: RNNData, config: RNNPruningConfig) -> float:
-    return evaluate(model, _batches(data.test, config.eval_batch_size))[1]
-
-
-def _batches(data: Encoded, size: int, order: torch.Generator | None = None) -> Iterator[Encoded]:
-    """Mini-batches ``(tokens, lengths, labels)``, shuffled when ``order`` is given."""
+    Each batch is cut to its longest sequence (padding beyond it is dropped).
+    """
     tokens, lengths, labels = data
     count = len(labels)
     index = torch.randperm(count, generator=order) if order is not None else torch.arange(count)
@@ -370,6 +359,23 @@ def _batches(data: Encoded, size: int, order: torch.Generator | None = None) -> 
         width = int(batch_lengths.max())
         on_device = rows.to(tokens.device)
         yield tokens[on_device, :width], batch_lengths, labels[on_device]
+
+
+# ---------------------------------------------------------------------------------------------
+# Private helpers
+
+
+def _train_one_epoch(model, optimizer, order, data, config, epoch) -> EpochMetrics:
+    train_loss = train_epoch(
+        model, sequence_batches(data.train, config.batch_size, order), optimizer, clip=config.clip
+    )
+    _, train_accuracy = evaluate(model, sequence_batches(data.train, config.eval_batch_size))
+    test_loss, test_accuracy = evaluate(model, sequence_batches(data.test, config.eval_batch_size))
+    return EpochMetrics(epoch, train_loss, train_accuracy, test_loss, test_accuracy)
+
+
+def _test_accuracy(model, data: RNNData, config: RNNPruningConfig) -> float:
+    return evaluate(model, sequence_batches(data.test, config.eval_batch_size))[1]
 
 
 def _cpu_state(model) -> dict[str, torch.Tensor]:
