@@ -169,3 +169,27 @@ def test_surviving_graph_is_the_models_neuron_graph(demo):
     model.load_state_dict(base.state)
     graph = surviving_graph(model)
     assert graph.graph["architecture"] == "recurrent" and graph.graph["cell"] == "gru"
+
+
+def test_h2h_at_100_percent_leaves_no_recurrent_edge_but_every_i2h_one(demo):
+    config, data, base, _ = demo
+    sweep = prune_sweep(
+        base.state, "gru", "h2h", (100,), data, config, retrain_epochs=(0,), with_graphs=True
+    )
+    (record,) = sweep.records
+    assert record.sparsity == 1.0 and record.surviving == 0
+    edges = list(record.graph.edges(data=True))
+    assert not any(d.get("recurrent") for *_, d in edges)
+    hidden = [v for v, d in record.graph.nodes(data=True) if d["role"] == "hidden"]
+    # every hidden unit still has all its inputs: embedding (8) or the layer below (8)
+    assert all(record.graph.in_degree(v) == 8 for v in hidden)
+
+
+def test_base_training_stops_at_the_training_accuracy_target(demo):
+    config, data, _, _ = demo
+    seen = []
+    eager = make_rnn_pruning_config(
+        "demo", sequences=400, hidden_sizes=(8, 8, 8), base_epochs=5, base_train_accuracy=0.01
+    )
+    base = train_base_model("gru", 0, data, eager, on_epoch=seen.append)
+    assert len(base.history) == 1 and seen == base.history
