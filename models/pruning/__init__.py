@@ -9,7 +9,16 @@
 * :mod:`~models.pruning.granularity` — single weights or whole neurons;
 * :mod:`~models.pruning.step` — one all-or-nothing pruning step (:func:`prune`);
 * :mod:`~models.pruning.run` — :class:`PruningRun`: the scheme's steps with re-training and
-  lottery-ticket rewinding, one record per step.
+  lottery-ticket rewinding, one record per step;
+* :mod:`~models.pruning.recurrent` — the i2h / h2h / both targets of recurrent layers
+  (gate-stacked, one class per layer), usable as ``targets=`` everywhere;
+* :mod:`~models.pruning.percentile` — the paper's percentile rule for recurrent pruning.
+
+Methods on recurrent layers (:class:`~models.masked_recurrent.MaskedRecurrentLayer`): the
+magnitude variants, ``random``, ``snip`` and ``obd`` (Gauss–Newton by a per-sample loop, as
+packed sequences and torch's fused RNN kernels have no ``vmap`` rule; or ``hessian="exact"``)
+work; ``synflow`` refuses them (its all-ones input and flow conservation assume a positively
+homogeneous feed-forward network, not gates and a token embedding).
 
 Masks are the project's one mechanism (:mod:`models.masking`); amounts are fractions in
 [0, 1]; *sparsity* is the fraction of prunable weights that are zero.
@@ -33,6 +42,13 @@ from models.pruning.methods import (
     list_pruning_methods,
     register_pruning_method,
 )
+from models.pruning.percentile import percentile_threshold, prune_by_percentile
+from models.pruning.recurrent import (
+    RECURRENT_TARGETS,
+    gate_blocks,
+    gate_sparsity,
+    recurrent_targets,
+)
 from models.pruning.run import PruningRecord, PruningRun, parameter_snapshot, prune_iteratively
 from models.pruning.schemes import (
     PruningScheme,
@@ -44,6 +60,7 @@ from models.pruning.step import prune, prune_step
 from models.pruning.targets import PrunableParameter, prunable_parameters, to_masked
 
 __all__ = [
+    "RECURRENT_TARGETS",
     "PrunableParameter",
     "PruningContext",
     "PruningError",
@@ -55,15 +72,20 @@ __all__ = [
     "create_pruning_method",
     "create_pruning_scheme",
     "exact_hessian_diagonal",
+    "gate_blocks",
+    "gate_sparsity",
     "gauss_newton_diagonal",
     "list_granularities",
     "list_pruning_methods",
     "list_pruning_schemes",
     "parameter_snapshot",
+    "percentile_threshold",
     "prunable_parameters",
     "prune",
+    "prune_by_percentile",
     "prune_iteratively",
     "prune_step",
+    "recurrent_targets",
     "register_pruning_method",
     "register_pruning_scheme",
     "to_masked",

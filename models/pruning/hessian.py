@@ -38,6 +38,7 @@ from torch import nn
 from torch.func import functional_call, jacrev, vjp, vmap
 
 from models.masked_linear import MaskedLinear
+from models.masked_recurrent import MaskedRecurrentLayer
 from models.masking import float_mask
 from models.pruning.context import Batch, model_output
 from models.pruning.errors import PruningError
@@ -45,6 +46,8 @@ from models.pruning.errors import PruningError
 __all__ = ["exact_hessian_diagonal", "gauss_newton_diagonal"]
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+_IMPLEMENTATIONS = ("auto", "linear", "functional", "per-sample")
 
 
 def gauss_newton_diagonal(
@@ -77,16 +80,27 @@ def gauss_newton_diagonal(
         ``(batch, features)`` inputs: the per-sample squared products factor into
         ``Σ_n (δ_{n,c}²)ᵀ a_n²`` (δ the back-propagated factor column at the layer's output,
         ``a`` its input), one backward pass per output instead of one per sample and output;
-        ``"functional"`` — any model, per-sample vector-Jacobian products with ``torch.func``;
-        ``"auto"`` (default) — ``"linear"`` where it applies, else ``"functional"``.
+        ``"functional"`` — any model ``torch.func.vmap`` can batch, per-sample
+        vector-Jacobian products with ``torch.func``;
+        ``"per-sample"`` — any model, one plain backward pass per sample and non-zero loss
+        factor (slow but universal: recurrent layers run packed sequences and torch's fused
+        RNN kernels, which ``vmap`` cannot batch);
+        ``"auto"`` (default) — ``"linear"`` where it applies, ``"per-sample"`` for models
+        with recurrent layers, else ``"functional"``.
     """
-    if implementation not in ("auto", "linear", "functional"):
+    if implementation not in _IMPLEMENTATIONS:
         raise PruningError(
-            "The 'implementation' parameter of gauss_newton_diagonal must be 'auto', 'linear' "
-            f"or 'functional'. Got {implementation!r} instead."
+            "The 'implementation' parameter of gauss_newton_diagonal must be one of "
+            f"{list(_IMPLEMENTATIONS)}. Got {implementation!r} instead."
         )
     batches = list(batches)
-    if implementation != "functional":
+    if implementation == "per-sample" or (
+        implementation == "auto"
+        and any(isinstance(m, MaskedRecurrentLayer) for m in model.modules())
+    ):
+        _parameter_names(model, parameters)  # all must belong to the model
+        return _per_sample_gauss_newton(model, list(parameters), batches, loss)
+    if implementation in ("auto", "linear"):
         layers = _linear_owners(model, parameters)
         if layers is not None:
             result = _linear_gauss_newton(model, parameters, layers, batches, loss)
@@ -254,6 +268,32 @@ def _linear_gauss_newton(model, parameters, owners, batches, loss):
                 bias = bias * float_mask(layer, "bias")
             result.append(bias)
     return result
+
+
+def _per_sample_gauss_newton(model, parameters, batches, loss):
+    """``1/N Σ_n Σ_c (J_nᵀ s_{n,c})²`` by one backward pass per sample and factor column."""
+    total = [torch.zeros_like(p) for p in parameters]
+    count = 0
+    with _eval_mode(model), torch.enable_grad():
+        for inputs, labels in batches:
+            inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
+            with torch.no_grad():
+                factors = _loss_factors(model_output(model, inputs), labels, loss)  # per sample
+            for n, factor in enumerate(factors):
+                output = model_output(model, tuple(t[n : n + 1] for t in inputs))  # (1, outputs)
+                for c in range(factor.shape[1]):
+                    if not bool(factor[:, c].any()):  # a zero eigenvalue adds nothing
+                        continue
+                    grads = torch.autograd.grad(
+                        output[0] @ factor[:, c], parameters, retain_graph=True, allow_unused=True
+                    )
+                    for acc, grad in zip(total, grads, strict=True):
+                        if grad is not None:
+                            acc += grad.detach() ** 2
+            count += len(labels)
+    if count == 0:
+        raise PruningError("The data for the Gauss-Newton Hessian diagonal is empty.")
+    return [t / count for t in total]
 
 
 def _loss_factors(outputs: torch.Tensor, labels: torch.Tensor, loss: Loss) -> torch.Tensor:

@@ -11,6 +11,10 @@ keeps SynFlow from disconnecting layers.
 
 The all-ones input has the shape of one sample: ``context.input_shape``, or the model's
 ``in_features`` (a :class:`~models.feedforward.MaskedFeedForward`).
+
+SynFlow refuses models with recurrent layers: the conservation that makes it work needs a
+positively homogeneous network (linear maps and ReLUs), which sigmoid / tanh gates are not,
+and a sequence classifier's token embedding has no "all-ones input".
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import copy
 
 import torch
 
+from models.masked_recurrent import MaskedRecurrentLayer
 from models.pruning.context import model_output
 from models.pruning.errors import PruningError, check_positive_int
 from models.pruning.methods.base import PruningMethod, register_pruning_method
@@ -35,6 +40,17 @@ class SynFlow(PruningMethod):
         self.iterations = check_positive_int(iterations, name="iterations", where="synflow")
 
     def saliency(self, model, targets, context):
+        recurrent = [
+            type(m).__name__ for m in model.modules() if isinstance(m, MaskedRecurrentLayer)
+        ]
+        if recurrent:
+            raise PruningError(
+                f"The 'synflow' pruning method does not prune recurrent networks "
+                f"({type(model).__name__} holds {len(recurrent)} {recurrent[0]}): its flow "
+                "conservation needs a positively homogeneous feed-forward network fed an "
+                "all-ones input, which gated cells and token embeddings are not. Use "
+                "magnitude, random, snip or obd."
+            )
         shape = context.input_shape if context is not None else None
         if shape is None:
             in_features = getattr(model, "in_features", None)
