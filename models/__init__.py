@@ -10,7 +10,8 @@ in one module:
   layers and networks; :mod:`models.masked_recurrent`, :mod:`models.structured_rnn` — masked
   recurrent networks; :mod:`models.recurrent_cells` — the one cell registry (fused kernel
   and wavefront sweep step of every cell); :mod:`models.wavefront` — the structured RNN's
-  sweep (plan, cell math, buffers, products, autograd function);
+  sweep (plan, cell math, buffers, products, autograd function); :mod:`models.packed_rnn` —
+  K structured-RNN classifiers trained as one block-structured model;
 * :mod:`models.to_graph` — model <-> neuron graph;
 * :mod:`models.sparsity` — the paper's ξ and parameter counts;
 * :mod:`models.sparse_inference` — CSR / shrunk dense inference;
@@ -38,6 +39,7 @@ _EXPORTS = {
     "MaskedModule": "models.masking",
     "MaskedRecurrent": "models.masked_recurrent",
     "MaskedRecurrentLayer": "models.masked_recurrent",
+    "PackedClassifiers": "models.packed_rnn",
     "ParameterCounts": "models.sparsity",
     "SparseInferenceNetwork": "models.sparse_inference",
     "StructuredRNN": "models.structured_rnn",
@@ -83,6 +85,7 @@ __all__ = [
     "MaskedModule",
     "MaskedRecurrent",
     "MaskedRecurrentLayer",
+    "PackedClassifiers",
     "ParameterCounts",
     "SparseInferenceNetwork",
     "StructuredRNN",
