@@ -46,7 +46,7 @@ def slice_jobs(graphs: int, sequences: int) -> list[PriorsJob]:
         if cell == config.cells[0]:
             specs[spec.generator].append(spec)
     chosen = [s for gen in config.generators for s in specs[gen][: graphs // 2]]
-    return [PriorsJob(s, cell, config, study, "") for cell in config.cells for s in chosen]
+    return [PriorsJob(s, cell, config, study) for cell in config.cells for s in chosen]
 
 
 def _init_worker(config) -> None:

@@ -15,7 +15,7 @@ SPECS = (GraphSpec("ba", 12, {}, 1), GraphSpec("ws", 15, {}, 2), GraphSpec("ba",
 
 
 def jobs_for(cell: str, config, specs=SPECS) -> list[PriorsJob]:
-    return [PriorsJob(spec, cell, config, STUDY, "") for spec in specs]
+    return [PriorsJob(spec, cell, config, STUDY) for spec in specs]
 
 
 @pytest.mark.parametrize("cell", ["lstm"])
