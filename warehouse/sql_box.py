@@ -22,7 +22,12 @@ import polars as pl
 from warehouse.connection import reader
 from warehouse.errors import UnsafeQueryError, WarehouseError
 
-__all__ = ["QueryResult", "check_select", "run_sql"]
+__all__ = ["MAX_TIMEOUT", "QueryResult", "check_select", "run_sql"]
+
+MAX_TIMEOUT = 120.0
+"""Longest a query may run, in seconds. A reader holds the file while its query runs, and a
+running study's driver waits at most ``ingest.study_driver.WRITER_PATIENCE`` (600 s) for it at
+the end: every query must end well before the writer gives up."""
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,11 @@ def run_sql(
     """
     if max_rows < 1:
         raise ValueError(f"The 'max_rows' parameter of run_sql must be >= 1. Got {max_rows}.")
-    if timeout <= 0:
-        raise ValueError(f"The 'timeout' parameter of run_sql must be > 0. Got {timeout}.")
+    if not 0 < timeout <= MAX_TIMEOUT:
+        raise ValueError(
+            f"The 'timeout' parameter of run_sql must be in (0, {MAX_TIMEOUT:g}] seconds "
+            f"(a longer reader would starve a running study's writer). Got {timeout}."
+        )
     query = check_select(sql)
     capped = f"SELECT * FROM (\n{query}\n) AS user_query LIMIT {max_rows + 1}"
     with reader(db) as con:

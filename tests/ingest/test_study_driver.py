@@ -24,7 +24,7 @@ from ingest.study_status import read_status, status_path
 from tests.ingest.fake_study import STUDY, fake_study
 from warehouse import queries
 from warehouse.connection import open_connection
-from warehouse.sql_box import run_sql
+from warehouse.sql_box import MAX_TIMEOUT, run_sql
 from warehouse.staging import QUARANTINE, complete_bundles
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,6 +115,12 @@ def test_readers_are_bounded_far_below_the_writers_patience():
     sql_box_default = inspect.signature(run_sql).parameters["timeout"].default
     assert sql_box_default * 10 <= WRITER_PATIENCE
     assert sql_box_default > study_driver.LOAD_ATTEMPT_SECONDS  # tries often, blocks briefly
+    assert MAX_TIMEOUT * 5 <= WRITER_PATIENCE  # even the longest query allowed ends in time
+
+
+def test_a_query_longer_than_the_writer_can_wait_for_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"'timeout' parameter of run_sql must be in \(0, 120\]"):
+        run_sql(tmp_path / "w.duckdb", "SELECT 1", timeout=MAX_TIMEOUT + 1)
 
 
 HOLD_READ = textwrap.dedent("""
