@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-import networkx as nx
 import torch
 import torch.nn.functional as F
 
@@ -27,11 +26,11 @@ from ingest.priors_training import (
     _encoded_dataset,
     _job_seed,
     build_classifier,
+    priors_record,
     train_priors_network,
 )
 from ingest.reber_encoding import PAD_ID
 from models.packed_rnn import PackedClassifiers, evaluate_pack, train_pack_step
-from models.sequence_classifier import SequenceClassifier
 from models.training import make_optimizer
 from warehouse.records import Metric, NetworkRecord
 
@@ -171,13 +170,13 @@ def train_pack(jobs: Sequence[PriorsJob], *, products: str | None = None) -> lis
     pack.unpack_into(nets)
     sequences = len(train[2]) + len(test[2])
     return [
-        _record(
+        priors_record(
             job,
             graph,
             net,
             [*m, Metric(config.epochs, "", "wall_time", seconds)],
-            sequences,
-            len(jobs),
+            sequences=sequences,
+            pack_size=len(jobs),
         )
         for job, graph, net, m in zip(jobs, graphs, nets, metrics, strict=True)
     ]
@@ -193,31 +192,3 @@ def _stack(batches):
     lengths = torch.stack([lengths for _, lengths, _ in batches])
     labels = torch.stack([labels for _, _, labels in batches])
     return tokens, lengths, labels
-
-
-def _record(
-    job: PriorsJob,
-    graph: nx.Graph,
-    model: SequenceClassifier,
-    metrics: list[Metric],
-    sequences: int,
-    pack_size: int,
-) -> NetworkRecord:
-    """The network's record, as :func:`train_priors_network` builds it."""
-    nx.set_node_attributes(graph, model.body.layered.layer_of, "layer")
-    graph.graph.clear()  # generator metadata lives in the record's columns
-    parameters = sum(p.numel() for p in model.parameters())
-    nonzero = sum(int((p.detach() != 0).sum()) for p in model.parameters())
-    return NetworkRecord(
-        name=job.name,
-        graph=graph,
-        family="structured-rnn",
-        cell=job.cell,
-        generator=job.spec.generator,
-        generator_params={"n": job.spec.n, **job.spec.params},
-        seed=job.spec.seed,
-        num_parameters=parameters,
-        num_nonzero=nonzero,
-        metrics=metrics,
-        attributes={"epochs": job.config.epochs, "sequences": sequences, "pack_size": pack_size},
-    )

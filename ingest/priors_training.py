@@ -31,7 +31,13 @@ from models.structured_rnn import StructuredRNN
 from models.training import evaluate, make_optimizer, train_epoch
 from warehouse.records import Metric, NetworkRecord, StudyRecord, records_to_frames
 
-__all__ = ["PriorsJob", "build_classifier", "run_priors_job", "train_priors_network"]
+__all__ = [
+    "PriorsJob",
+    "build_classifier",
+    "priors_record",
+    "run_priors_job",
+    "train_priors_network",
+]
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,23 @@ def train_priors_network(job: PriorsJob) -> NetworkRecord:
         ]
     seconds = time.perf_counter() - start
     metrics.append(Metric(config.epochs, "", "wall_time", seconds))
-    layer_of = model.body.layered.layer_of
-    nx.set_node_attributes(graph, layer_of, "layer")
+    return priors_record(job, graph, model, metrics, sequences=len(train[2]) + len(test[2]))
+
+
+def priors_record(
+    job: PriorsJob,
+    graph: nx.Graph,
+    model: SequenceClassifier,
+    metrics: list[Metric],
+    *,
+    sequences: int,
+    **attributes: object,
+) -> NetworkRecord:
+    """The record of a trained priors network: its layered graph, counts, metrics and set-up.
+
+    ``attributes`` are added to the record's attributes (e.g. ``pack_size`` of packed training).
+    """
+    nx.set_node_attributes(graph, model.body.layered.layer_of, "layer")
     graph.graph.clear()  # generator metadata lives in the record's columns
     parameters = sum(p.numel() for p in model.parameters())
     nonzero = sum(int((p.detach() != 0).sum()) for p in model.parameters())
@@ -105,7 +126,7 @@ def train_priors_network(job: PriorsJob) -> NetworkRecord:
         num_parameters=parameters,
         num_nonzero=nonzero,
         metrics=metrics,
-        attributes={"epochs": config.epochs, "sequences": len(train[2]) + len(test[2])},
+        attributes={"epochs": job.config.epochs, "sequences": sequences, **attributes},
     )
 
 

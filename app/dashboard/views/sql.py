@@ -29,7 +29,7 @@ if submitted:
         st.error(str(exc))
     else:
         st.dataframe(result.frame, hide_index=True)
-        note = f"{result.frame.height:,} rows"
+        note = widgets.count_noun(result.frame.height, "row")
         st.caption(
             note + (f" (cut at the row limit of {int(max_rows):,})" if result.truncated else "")
         )
