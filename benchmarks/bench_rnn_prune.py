@@ -18,7 +18,8 @@ import time
 
 import torch
 
-from ingest.rnn_pruning import build_model, load_rnn_data, prune_sweep, sequence_batches
+from ingest.reber_encoding import sequence_batches
+from ingest.rnn_pruning import build_model, load_rnn_data, prune_sweep
 from ingest.rnn_pruning_config import make_rnn_pruning_config
 from models.pruning import prune_by_percentile
 from models.training import make_optimizer, train_epoch

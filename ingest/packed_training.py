@@ -22,14 +22,13 @@ import torch.nn.functional as F
 
 from ingest.priors_training import (
     PriorsJob,
-    _batches,
     _encoded_dataset,
     _job_seed,
     build_classifier,
     priors_record,
     train_priors_network,
 )
-from ingest.reber_encoding import PAD_ID
+from ingest.reber_encoding import PAD_ID, sequence_batches
 from models.packed_rnn import PackedClassifiers, evaluate_pack, train_pack_step
 from models.training import make_optimizer
 from warehouse.records import Metric, NetworkRecord
@@ -148,7 +147,7 @@ def train_pack(jobs: Sequence[PriorsJob], *, products: str | None = None) -> lis
     metrics: list[list[Metric]] = [[] for _ in jobs]
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        streams = [_batches(train, config.batch_size, order) for order in orders]
+        streams = [sequence_batches(train, config.batch_size, order) for order in orders]
         total = torch.zeros(len(jobs), dtype=torch.float64)
         count = 0
         for batches in zip(*streams, strict=True):
@@ -157,8 +156,8 @@ def train_pack(jobs: Sequence[PriorsJob], *, products: str | None = None) -> lis
             total += losses.double().cpu() * size
             count += size
         train_loss = total / count
-        _, train_acc = evaluate_pack(pack, _batches(train, 512))
-        test_loss, test_acc = evaluate_pack(pack, _batches(test, 512))
+        _, train_acc = evaluate_pack(pack, sequence_batches(train, 512))
+        test_loss, test_acc = evaluate_pack(pack, sequence_batches(test, 512))
         for k in range(len(jobs)):
             metrics[k] += [
                 Metric(epoch, "train", "loss", float(train_loss[k])),

@@ -24,7 +24,7 @@ from ingest.generators import GraphSpec
 from ingest.priors_config import PriorsConfig, load_study_csv
 from ingest.reber_csv import split_reber_frame
 from ingest.reber_dataset import make_reber_dataset
-from ingest.reber_encoding import PAD_ID, VOCAB_SIZE, encode
+from ingest.reber_encoding import PAD_ID, VOCAB_SIZE, Encoded, encode, sequence_batches
 from ingest.study_driver import JobResult
 from models.sequence_classifier import SequenceClassifier
 from models.structured_rnn import StructuredRNN
@@ -83,10 +83,10 @@ def train_priors_network(job: PriorsJob) -> NetworkRecord:
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         train_loss = train_epoch(
-            model, _batches(train, config.batch_size, order), optimizer, clip=config.clip
+            model, sequence_batches(train, config.batch_size, order), optimizer, clip=config.clip
         )
-        _, train_acc = evaluate(model, _batches(train, 512))
-        test_loss, test_acc = evaluate(model, _batches(test, 512))
+        _, train_acc = evaluate(model, sequence_batches(train, 512))
+        test_loss, test_acc = evaluate(model, sequence_batches(test, 512))
         metrics += [
             Metric(epoch, "train", "loss", train_loss),
             Metric(epoch, "train", "acc", train_acc),
@@ -142,9 +142,6 @@ def run_priors_job(job: PriorsJob) -> JobResult:
     )
 
 
-Encoded = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
-
-
 @cache
 def _encoded_dataset(config: PriorsConfig) -> tuple[Encoded, Encoded]:
     """The study's Reber data, encoded once per worker process: tokens and labels on the
@@ -167,19 +164,6 @@ def _study_frames(config: PriorsConfig):
         )  # fmt: skip
         return data.train, data.test
     return split_reber_frame(load_study_csv(config), seed=config.seed)
-
-
-def _batches(data: Encoded, size: int, order: torch.Generator | None = None):
-    """Mini-batches ``(tokens, lengths, labels)``, shuffled when ``order`` is given."""
-    tokens, lengths, labels = data
-    count = len(labels)
-    index = torch.randperm(count, generator=order) if order is not None else torch.arange(count)
-    for start in range(0, count, size):
-        rows = index[start : start + size]
-        batch_lengths = lengths[rows]
-        width = int(batch_lengths.max())
-        on_device = rows.to(tokens.device)
-        yield tokens[on_device, :width], batch_lengths, labels[on_device]
 
 
 def _job_seed(seed: int, name: str) -> int:

@@ -17,13 +17,21 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import polars as pl
 import torch
 
-__all__ = ["PAD_ID", "PRINTABLE", "VOCAB_SIZE", "decode", "encode"]
+__all__ = [
+    "PAD_ID",
+    "PRINTABLE",
+    "VOCAB_SIZE",
+    "Encoded",
+    "decode",
+    "encode",
+    "sequence_batches",
+]
 
 PAD_ID = 0
 """Token id of padding (ASCII NUL, which no printable string holds)."""
@@ -108,3 +116,25 @@ def decode(padded: torch.Tensor, lengths: torch.Tensor) -> list[str]:
             raise ValueError(f"decode: row {len(out)} holds token {bad} within its length.")
         out.append("".join(map(chr, ids)))
     return out
+
+
+Encoded = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+"""An encoded data set: ``(tokens (n, width), lengths (n,), labels (n,))``."""
+
+
+def sequence_batches(
+    data: Encoded, size: int, order: torch.Generator | None = None
+) -> Iterator[Encoded]:
+    """Mini-batches ``(tokens, lengths, labels)`` of ``data``, shuffled when ``order`` is given.
+
+    Each batch is cut to its longest sequence (padding beyond it is dropped).
+    """
+    tokens, lengths, labels = data
+    count = len(labels)
+    index = torch.randperm(count, generator=order) if order is not None else torch.arange(count)
+    for start in range(0, count, size):
+        rows = index[start : start + size]
+        batch_lengths = lengths[rows]
+        width = int(batch_lengths.max())
+        on_device = rows.to(tokens.device)
+        yield tokens[on_device, :width], batch_lengths, labels[on_device]

@@ -21,7 +21,7 @@ Nothing here touches the warehouse; everything is reproducible from ``seed``.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -30,7 +30,7 @@ import polars as pl
 import torch
 
 from ingest.reber_dataset import make_reber_dataset
-from ingest.reber_encoding import PAD_ID, VOCAB_SIZE, encode
+from ingest.reber_encoding import PAD_ID, VOCAB_SIZE, Encoded, encode, sequence_batches
 from ingest.rnn_pruning_config import RNNPruningConfig
 from models.masked_recurrent import MaskedRecurrent
 from models.pruning.percentile import prune_by_percentile
@@ -51,12 +51,9 @@ __all__ = [
     "load_rnn_data",
     "prune_sweep",
     "save_base_model",
-    "sequence_batches",
     "surviving_graph",
     "train_base_model",
 ]
-
-Encoded = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # tokens, lengths, labels
 
 
 @dataclass(frozen=True)
@@ -341,24 +338,6 @@ def connection_frame(model: SequenceClassifier, pruned_at: dict[str, torch.Tenso
                 })
             )  # fmt: skip
     return pl.concat(parts)
-
-
-def sequence_batches(
-    data: Encoded, size: int, order: torch.Generator | None = None
-) -> Iterator[Encoded]:
-    """Mini-batches ``(tokens, lengths, labels)`` of ``data``, shuffled when ``order`` is given.
-
-    Each batch is cut to its longest sequence (padding beyond it is dropped).
-    """
-    tokens, lengths, labels = data
-    count = len(labels)
-    index = torch.randperm(count, generator=order) if order is not None else torch.arange(count)
-    for start in range(0, count, size):
-        rows = index[start : start + size]
-        batch_lengths = lengths[rows]
-        width = int(batch_lengths.max())
-        on_device = rows.to(tokens.device)
-        yield tokens[on_device, :width], batch_lengths, labels[on_device]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -247,9 +247,9 @@ def _ordered_nodes(graph: nx.Graph) -> list[Hashable]:
     return sorted(graph.nodes, key=vertex_sort_key)
 
 
-def _identity_hash(study_id: str, record: NetworkRecord) -> str:
-    digest = hashlib.sha256(b"sparsescope-network-identity-1")
-    header = {
+def _set_up(study_id: str, record: NetworkRecord) -> dict[str, Any]:
+    """What determines a network besides its graph: both hashes start from it."""
+    return {
         "study": study_id,
         "name": record.name,
         "family": record.family,
@@ -259,7 +259,11 @@ def _identity_hash(study_id: str, record: NetworkRecord) -> str:
         "seed": record.seed,
         "parent": record.parent_id,
     }
-    digest.update(json.dumps(header, sort_keys=True, default=str).encode())
+
+
+def _identity_hash(study_id: str, record: NetworkRecord) -> str:
+    digest = hashlib.sha256(b"sparsescope-network-identity-1")
+    digest.update(json.dumps(_set_up(study_id, record), sort_keys=True, default=str).encode())
     graph = record.graph
     if graph is not None:
         digest.update(b"directed" if graph.is_directed() else b"undirected")
@@ -277,16 +281,9 @@ def _content_hash(study_id: str, record: NetworkRecord) -> str:
     # Unchanged since schema 0001, where it was the network id: old rows compare equal.
     digest = hashlib.sha256()
     header = {
-        "study": study_id,
-        "name": record.name,
-        "family": record.family,
-        "cell": record.cell,
-        "generator": record.generator,
-        "params": record.generator_params,
-        "seed": record.seed,
+        **_set_up(study_id, record),
         "parameters": record.num_parameters,
         "nonzero": record.num_nonzero,
-        "parent": record.parent_id,
         "attributes": record.attributes,
         "metrics": sorted(
             (int(e), str(s), str(m), _float_or_none(v)) for e, s, m, v in record.metrics

@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import torch
@@ -40,25 +41,24 @@ __all__ = [
 ]
 
 
-class Granularity:
+class Granularity(ABC):
     """Base: the elements of a pruning run and how removing them changes the masks."""
 
     name = ""
     targets: list[PrunableParameter]
     groups: list[str]  # class of each element set
 
+    @abstractmethod
     def alive(self) -> list[torch.Tensor]:
         """One flat bool tensor per element set: ``True`` where the element is unpruned."""
-        raise NotImplementedError
 
+    @abstractmethod
     def reduce(self, scores: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         """Per-weight saliencies (one per target, target-shaped) -> per-element scores."""
-        raise NotImplementedError
 
-    @torch.no_grad()
+    @abstractmethod
     def apply(self, remove: Sequence[torch.Tensor]) -> None:
         """Mask the elements flagged in ``remove`` (flat bool per element set)."""
-        raise NotImplementedError
 
     def total(self) -> int:
         """Number of elements, pruned or not."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -53,12 +54,13 @@ def nearest(value: float) -> int:
     return int(math.floor(value + 0.5 + 1e-9))
 
 
-class PruningScheme:
+class PruningScheme(ABC):
     """Base class of schemes; ``needs_scores`` schemes receive sorted alive saliencies."""
 
     name = ""
     needs_scores = False
 
+    @abstractmethod
     def next_count(
         self,
         *,
@@ -68,7 +70,6 @@ class PruningScheme:
         sorted_scores: Callable[[], torch.Tensor] | None = None,
     ) -> int | None:
         """Elements to remove at event ``event`` (0-based), ``0`` to skip, ``None`` to stop."""
-        raise NotImplementedError
 
 
 def register_pruning_scheme(name: str):

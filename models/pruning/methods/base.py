@@ -10,6 +10,7 @@ override :meth:`select`.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,18 +34,18 @@ __all__ = [
 _METHODS = Registry("pruning method")
 
 
-class PruningMethod:
+class PruningMethod(ABC):
     """Base class: subclasses implement :meth:`saliency` and may set ``allocation``."""
 
     name = ""  # set by the registry
     allocation = "global"
     needs_data = False  # True: ``context.data`` must hold training batches
 
+    @abstractmethod
     def saliency(
         self, model: nn.Module, targets: Sequence[PrunableParameter], context: PruningContext
     ) -> list[torch.Tensor]:
         """One score tensor per target, shaped like it (low = prune first)."""
-        raise NotImplementedError
 
     def element_scores(
         self, model: nn.Module, granularity: Granularity, context: PruningContext
