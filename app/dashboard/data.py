@@ -26,10 +26,13 @@ from analytics.regressors import (
     cross_validated_predictions,
     evaluate_regressors,
 )
+from app.dashboard import live
 from app.dashboard.graph_layout import GraphLayout, layered_positions
+from app.dashboard.live import LiveStudy
+from app.dashboard.study_labels import study_labels as study_labels_of
 from warehouse import queries, sql_box
 from warehouse.connection import resolve_db_path
-from warehouse.errors import WarehouseError, WarehouseMissingError
+from warehouse.errors import WarehouseError, WarehouseLockedError, WarehouseMissingError
 
 __all__ = [
     "CACHE_TTL",
@@ -38,6 +41,7 @@ __all__ = [
     "counts",
     "db_path",
     "group_columns",
+    "live_studies",
     "meta_dataset",
     "network_layout",
     "network_metrics",
@@ -45,12 +49,17 @@ __all__ = [
     "predictions",
     "regressors",
     "run_sql",
+    "running_studies",
     "status",
     "studies",
+    "study_labels",
 ]
 
 # Seconds a cached result lives at most; the file stamp in every key already catches new data.
 CACHE_TTL = 600
+
+# The last table counts read per warehouse, shown while a writer holds the file.
+_LAST_COUNTS: dict[str, dict[str, int]] = {}
 
 # Columns of the meta-dataset that identify a row rather than group rows.
 _NOT_GROUPS = frozenset({"network_id", "name", "parent_id"})
@@ -72,12 +81,16 @@ class WarehouseStatus:
         Why the warehouse cannot be read (missing file, lock, old schema, ...), else ``None``.
     missing:
         True when there is no file at ``path`` at all.
+    busy:
+        True when a writer (a study landing networks) held the file too long to read it now;
+        ``counts`` are then the last ones read, not an error.
     """
 
     path: Path
     counts: dict[str, int] | None
     error: str | None
     missing: bool
+    busy: bool = False
 
     @property
     def empty(self) -> bool:
@@ -91,16 +104,44 @@ def db_path() -> Path:
 
 
 def status() -> WarehouseStatus:
-    """Check that the warehouse exists and is readable; never raises a warehouse error."""
+    """Check that the warehouse exists and is readable; never raises a warehouse error.
+
+    While a writer holds the file, the last counts read are returned with ``busy`` set (an
+    error only when nothing was ever read), so a page refreshing during a study never shows a
+    lock error and its counts never go down.
+    """
     path = db_path()
     if not path.exists():
         return WarehouseStatus(path, None, f"No warehouse at {path}.", missing=True)
     try:
-        return WarehouseStatus(path, counts(), None, missing=False)
+        current = counts()
     except WarehouseMissingError as exc:  # removed between the check and the read
         return WarehouseStatus(path, None, str(exc), missing=True)
+    except WarehouseLockedError as exc:
+        last = _LAST_COUNTS.get(str(path))
+        error = None if last is not None else str(exc)
+        return WarehouseStatus(path, last, error, missing=False, busy=True)
     except WarehouseError as exc:
         return WarehouseStatus(path, None, str(exc), missing=False)
+    _LAST_COUNTS[str(path)] = current
+    return WarehouseStatus(path, current, None, missing=False)
+
+
+def live_studies() -> dict[str, LiveStudy]:
+    """Progress of every study with a driver status file (:mod:`app.dashboard.live`)."""
+    return live.live_studies(db_path())
+
+
+def running_studies() -> tuple[str, ...]:
+    """Ids of the studies a driver runs right now, sorted."""
+    return tuple(sorted(i for i, study in live_studies().items() if study.running))
+
+
+def study_labels() -> dict[str, str]:
+    """``{study id: readable label}`` (:mod:`app.dashboard.study_labels`), running ones marked."""
+    from app.dashboard.browse import config_differences
+
+    return study_labels_of(studies(), live_studies(), differing=config_differences())
 
 
 def counts() -> dict[str, int]:

@@ -16,7 +16,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.meta_dataset import MetaDataset
-from app.dashboard import browse, data
+from app.dashboard import browse, data, live
 
 __all__ = [
     "OPEN_NETWORK",
@@ -62,11 +62,12 @@ def sidebar() -> None:
         if st.session_state.get(_STUDY_KEY) not in (None, *ids):
             del st.session_state[_STUDY_KEY]  # the chosen study is gone
         bind_query_param(_STUDY_KEY, "study", ids)
+        labels = data.study_labels()
         st.selectbox(
             "Study",
             [None, *ids],
             key=_STUDY_KEY,
-            format_func=lambda study: _ALL_STUDIES if study is None else study,
+            format_func=lambda study: _ALL_STUDIES if study is None else labels.get(study, study),
         )
         _write_query_param("study", st.session_state.get(_STUDY_KEY))
 
@@ -86,7 +87,7 @@ def require_warehouse(*, networks: bool = True) -> dict[str, int]:
     """
     state = data.status()
     if state.missing:
-        st.info(f"No warehouse at `{state.path}` yet. {empty_warehouse_hint()}")
+        _wait_for_warehouse(state.path)
         st.stop()
     if state.error is not None:
         st.error(state.error)
@@ -240,6 +241,25 @@ def group_sizes(table: pl.DataFrame) -> str:
     """``"gru 12, tanh 12"``: each group of a correlation table with its largest n."""
     sizes = table.group_by("group", maintain_order=True).agg(pl.col("n").max())
     return ", ".join(f"{group} {n}" for group, n in sizes.iter_rows())
+
+
+def _wait_for_warehouse(path) -> None:
+    """Say that there is no warehouse yet, and check again every few seconds: a page opened
+    before a study or import creates the file shows it once it appears, without a reload."""
+
+    @st.fragment(run_every=live.REFRESH_SECONDS)
+    def waiting() -> None:
+        if path.exists():
+            st.rerun()  # the whole page, now with a warehouse
+        st.info(f"No warehouse at `{path}` yet. {empty_warehouse_hint()}")
+        for study in data.live_studies().values():
+            if study.running:
+                st.caption(
+                    f"Study `{study.study_id}` is running ({study.progress}); this page shows "
+                    "its networks as soon as the first ones land."
+                )
+
+    waiting()
 
 
 def _write_query_param(param: str, value: object) -> None:
