@@ -34,6 +34,7 @@ __all__ = [
     "current_study",
     "group_picker",
     "group_sizes",
+    "measured_metrics",
     "require_meta_dataset",
     "require_warehouse",
     "sidebar",
@@ -116,20 +117,39 @@ def require_meta_dataset(*, study: str | None | object = _SIDEBAR) -> MetaDatase
 
 
 def target_picker(
-    meta: MetaDataset, *, key: str, label: str = "Target metric", param: str | None = "target"
+    meta: MetaDataset,
+    *,
+    key: str,
+    label: str = "Target metric",
+    param: str | None = "target",
+    measured_only: bool = False,
 ) -> str:
     """A selectbox over the metric columns, preferring a test accuracy.
 
     The choice is kept in the URL as ``?{param}=...`` (no URL state when ``param`` is None).
+    With ``measured_only``, only metrics that some network of ``meta`` has are offered (a
+    study without ``test_acc`` is not offered it); the page stops when there is none.
     """
+    metrics = measured_metrics(meta) if measured_only else meta.metrics
+    if not metrics:
+        st.info("No network here has a measured metric yet.")
+        st.stop()
+    if st.session_state.get(key) not in (None, *metrics):
+        del st.session_state[key]  # e.g. the study changed and lacks the chosen metric
     if param is not None:
-        bind_query_param(key, param, meta.metrics)
+        bind_query_param(key, param, metrics)
     # A default index next to a value seeded in the session state makes Streamlit warn.
-    default = {} if key in st.session_state else {"index": _preferred(meta.metrics)}
-    chosen = st.selectbox(label, meta.metrics, key=key, **default)
+    default = {} if key in st.session_state else {"index": _preferred(metrics)}
+    chosen = st.selectbox(label, metrics, key=key, **default)
     if param is not None:
         _write_query_param(param, chosen)
     return chosen
+
+
+def measured_metrics(meta: MetaDataset) -> list[str]:
+    """The metric columns of ``meta`` with at least one finite value."""
+    frame = meta.frame
+    return [m for m in meta.metrics if frame.get_column(m).cast(pl.Float64).is_finite().any()]
 
 
 def group_picker(
