@@ -21,11 +21,7 @@ import streamlit as st
 
 from analytics.correlation import correlation_table
 from analytics.meta_dataset import MetaDataset, load_meta_dataset
-from analytics.regressors import (
-    RegressionResult,
-    cross_validated_predictions,
-    evaluate_regressors,
-)
+from analytics.regressors import cross_validated_predictions
 from app.dashboard import live
 from app.dashboard.graph_layout import GraphLayout, layered_positions
 from app.dashboard.live import LiveStudy
@@ -47,7 +43,6 @@ __all__ = [
     "network_metrics",
     "networks",
     "predictions",
-    "regressors",
     "run_sql",
     "running_studies",
     "status",
@@ -182,26 +177,6 @@ def correlations(*, target: str, by: str | None = None, study: str | None = None
     return _correlations(*_key(), target, by, study)
 
 
-def regressors(
-    *,
-    target: str,
-    by: str | None,
-    regressors: tuple[str, ...],
-    n_splits: int,
-    n_repeats: int,
-    study: str | None = None,
-    seed: int = 0,
-    importances: bool = False,
-) -> RegressionResult:
-    """:func:`analytics.regressors.evaluate_regressors` on the meta-dataset (slow: cached).
-
-    Permutation importances, the slowest part, are computed only when ``importances``.
-    """
-    return _regressors(
-        *_key(), target, by, regressors, n_splits, n_repeats, study, seed, importances
-    )
-
-
 def predictions(
     *,
     target: str,
@@ -214,7 +189,7 @@ def predictions(
     """Out-of-fold predictions of ``target`` by ``regressor``, one model per group (cached).
 
     :func:`analytics.regressors.cross_validated_predictions` within each value of ``by`` (as
-    :func:`regressors` scores each group on its own), so a point's prediction comes from a
+    the Regressors page scores each group on its own), so a point's prediction comes from a
     model that saw neither that network nor another group. Groups with fewer than ``n_splits``
     rows with a target cannot be cross-validated and are left out.
 
@@ -296,36 +271,6 @@ def _correlations(
     meta.require_target(target)
     meta.require_group(by)
     return correlation_table(meta.frame, target=target, features=meta.features_for(target), by=by)
-
-
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Fitting regressors …", max_entries=32)
-def _regressors(
-    db: str,
-    stamp: tuple[int, ...],
-    target: str,
-    by: str | None,
-    names: tuple[str, ...],
-    n_splits: int,
-    n_repeats: int,
-    study: str | None,
-    seed: int,
-    importances: bool,
-) -> RegressionResult:
-    meta = _meta_dataset(db, stamp, study)
-    meta.require_target(target)
-    meta.require_group(by)
-    return evaluate_regressors(
-        meta.frame,
-        target=target,
-        features=meta.features_for(target),
-        by=by,
-        regressors=list(names),
-        n_splits=n_splits,
-        n_repeats=n_repeats,
-        seed=seed,
-        importances=importances,
-        n_jobs=-1,
-    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="Predicting held-out networks …", max_entries=32)
