@@ -20,6 +20,9 @@ import polars as pl
 import streamlit as st
 
 from analytics.correlation import correlation_table
+from analytics.correlation_intervals import (
+    correlation_intervals as analytics_correlation_intervals,
+)
 from analytics.meta_dataset import MetaDataset, load_meta_dataset
 from analytics.regressors import cross_validated_predictions
 from app.dashboard import live
@@ -31,8 +34,10 @@ from warehouse.connection import resolve_db_path
 from warehouse.errors import WarehouseError, WarehouseLockedError, WarehouseMissingError
 
 __all__ = [
+    "BOOTSTRAP_RESAMPLES",
     "CACHE_TTL",
     "WarehouseStatus",
+    "correlation_intervals",
     "correlations",
     "counts",
     "db_path",
@@ -49,6 +54,9 @@ __all__ = [
     "studies",
     "study_labels",
 ]
+
+# Resamples of the bootstrap intervals a page asks for.
+BOOTSTRAP_RESAMPLES = 1000
 
 # Seconds a cached result lives at most; the file stamp in every key already catches new data.
 CACHE_TTL = 600
@@ -177,6 +185,17 @@ def correlations(*, target: str, by: str | None = None, study: str | None = None
     return _correlations(*_key(), target, by, study)
 
 
+def correlation_intervals(
+    *, target: str, by: str | None = None, study: str | None = None, method: str = "pearson"
+) -> pl.DataFrame:
+    """Bootstrap 95% intervals of each feature's correlation with ``target`` (cached).
+
+    :func:`analytics.correlation_intervals.correlation_intervals` with
+    :data:`BOOTSTRAP_RESAMPLES` resamples, seed 0: ``group, feature, n, low, high``.
+    """
+    return _correlation_intervals(*_key(), target, by, study, method)
+
+
 def predictions(
     *,
     target: str,
@@ -271,6 +290,19 @@ def _correlations(
     meta.require_target(target)
     meta.require_group(by)
     return correlation_table(meta.frame, target=target, features=meta.features_for(target), by=by)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Bootstrapping correlations …", max_entries=32)
+def _correlation_intervals(
+    db: str, stamp: tuple[int, ...], target: str, by: str | None, study: str | None, method: str
+) -> pl.DataFrame:
+    meta = _meta_dataset(db, stamp, study)
+    meta.require_target(target)
+    meta.require_group(by)
+    return analytics_correlation_intervals(
+        meta.frame, target=target, features=meta.features_for(target), by=by, method=method,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+    )  # fmt: skip
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="Predicting held-out networks …", max_entries=32)
