@@ -17,6 +17,7 @@ from app.dashboard import data, live
 from ingest.study_driver import staging_root
 from ingest.study_lock import StudyLock, lock_path
 from ingest.study_status import StudyStatus, status_path, write_status
+from warehouse.errors import WarehouseLockedError
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "app" / "dashboard" / "main.py"
@@ -116,3 +117,22 @@ def test_the_data_layer_follows_a_study_run_by_another_process(monkeypatch, tmp_
     )
     assert seen_networks == sorted(seen_networks) and seen_done == sorted(seen_done)
     assert "running" in states and len(set(seen_done)) > 2  # it really watched the study run
+
+
+def test_a_busy_warehouse_keeps_the_last_counts_instead_of_an_error(
+    monkeypatch, tmp_path, make_warehouse
+):
+    db = make_warehouse(tmp_path / "w.duckdb", studies=["layered-dags"]).path
+    monkeypatch.setenv("SPARSESCOPE_DB", str(db))
+    before = data.status()
+    assert before.counts["networks"] == 6 and not before.busy
+
+    def locked(_db):
+        raise WarehouseLockedError("held by PID 1 (a study driver)")
+
+    monkeypatch.setattr(data.queries, "counts", locked)
+    (db.parent / "w.duckdb.wal").write_bytes(b"")  # a new file stamp: the cache is not asked
+    busy = data.status()
+    assert (busy.counts, busy.error, busy.busy) == (before.counts, None, True)
+    monkeypatch.setattr(data, "_LAST_COUNTS", {})  # nothing read before: the error is shown
+    assert "PID 1" in data.status().error
