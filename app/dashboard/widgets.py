@@ -57,6 +57,10 @@ def sidebar() -> None:
     state = data.status()
     with st.sidebar:
         st.caption(f"Warehouse: `{state.path}`")
+        for study in data.live_studies().values():
+            if study.running:
+                left = live.format_duration(study.seconds_left)
+                st.caption(f"Running: `{study.study_id}`, {study.progress} ({left} left)")
         if state.counts is None or state.empty:
             return
         ids = data.studies()["id"].to_list()

@@ -66,6 +66,8 @@ def test_overview_shows_a_running_study_and_refreshes_only_while_it_runs(
             0,
         )
         assert running["time_left"] == "about 9 min"  # 53 left at 0.1 per second: 530 s
+        assert any(c.value.startswith(f"Running: `{LIVE}`, 27 of 80 (about 9 min left)")
+                   for c in app.sidebar.caption)  # fmt: skip
         stored = studies.loc["random-graphs"]
         assert (stored["status"], stored["progress"]) == ("finished", "12 of 12")
         app.toggle(key="overview_auto_refresh").set_value(True).run()
