@@ -19,6 +19,7 @@ st.caption(
 )
 meta = widgets.require_meta_dataset()
 study = widgets.current_study()
+widgets.pooling_warning(study)
 
 left, right = st.columns(2)
 with left:
