@@ -326,19 +326,3 @@ def _preferred(metrics: Sequence[str]) -> int:
         if "test" in name and "acc" in name:
             return i
     return 0
-
-
-def require_run(run: bool, args: dict, *, key: str, hint: str) -> None:
-    """Stop the page until **Run** was pressed for exactly these regressor settings.
-
-    Fitting regressors is slow, so pages fit only on request; ``key`` remembers the settings
-    of the last run in the session, and a changed setting asks for a new run.
-    """
-    if run:
-        if not args["regressors"]:
-            st.warning("Choose at least one regressor.")
-            st.stop()
-        st.session_state[key] = args
-    if st.session_state.get(key) != args:
-        st.info(hint)
-        st.stop()
