@@ -59,8 +59,10 @@ def sidebar() -> None:
         st.caption(f"Warehouse: `{state.path}`")
         for study in data.live_studies().values():
             if study.running:
-                left = live.format_duration(study.seconds_left)
-                st.caption(f"Running: `{study.study_id}`, {study.progress} ({left} left)")
+                left = "" if study.seconds_left is None else (
+                    f" ({live.format_duration(study.seconds_left)} left)"
+                )  # fmt: skip
+                st.caption(f"Running: `{study.study_id}`, {study.progress}{left}")
         if state.counts is None or state.empty:
             return
         ids = data.studies()["id"].to_list()
