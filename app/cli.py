@@ -22,6 +22,7 @@ from rich.table import Table
 
 from app.cli_reber import reber_app
 from app.cli_report import report
+from app.cli_sql_output import SqlFormat, print_result
 
 __all__ = ["app", "main"]
 
@@ -329,14 +330,17 @@ def sql(
     query: Annotated[str, typer.Argument(help="One SELECT statement.")],
     max_rows: Annotated[int, typer.Option(help="Row cap.")] = 1000,
     timeout: Annotated[float, typer.Option(help="Seconds before the query is stopped.")] = 10.0,
-    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,  # noqa: A002
+    format: Annotated[  # noqa: A002
+        SqlFormat,
+        typer.Option("--format", help="table (records when too wide), records, csv or json."),
+    ] = SqlFormat.table,
     db: DbOption = None,
 ) -> None:
     """Run one read-only SELECT on the warehouse (no files, no extensions, no writes)."""
     from warehouse.sql_box import run_sql
 
     result = run_sql(db, query, max_rows=max_rows, timeout=timeout)
-    _emit(result.frame, format, title=None)
+    print_result(result.frame, format, console=console, notes=error_console)
     if result.truncated:
         error_console.print(f"(showing the first {max_rows} rows)")
 
