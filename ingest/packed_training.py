@@ -25,15 +25,17 @@ from ingest.priors_training import (
     _encoded_dataset,
     _job_seed,
     build_classifier,
+    job_result,
     priors_record,
     train_priors_network,
 )
 from ingest.reber_encoding import PAD_ID, sequence_batches
+from ingest.study_driver import JobPack, JobResult
 from models.packed_rnn import PackedClassifiers, evaluate_pack, train_pack_step
 from models.training import make_optimizer
 from warehouse.records import Metric, NetworkRecord
 
-__all__ = ["PACK_MAX_NETWORKS", "PACK_VERTEX_BUDGET", "plan_packs", "train_pack"]
+__all__ = ["PACK_MAX_NETWORKS", "PACK_VERTEX_BUDGET", "plan_packs", "run_priors_pack", "train_pack"]
 
 # Automatic pack size: fill a pack with jobs (in order) while its total vertex count stays
 # within PACK_VERTEX_BUDGET and it holds at most PACK_MAX_NETWORKS networks. The merged
@@ -179,6 +181,13 @@ def train_pack(jobs: Sequence[PriorsJob], *, products: str | None = None) -> lis
         )
         for job, graph, net, m in zip(jobs, graphs, nets, metrics, strict=True)
     ]
+
+
+def run_priors_pack(pack: JobPack) -> list[JobResult]:
+    """Worker entry point of a packed study: train the pack, one result per network, in order
+    (the driver stages them as one bundle, so a pack lands whole or not at all)."""
+    records = train_pack(pack.jobs)
+    return [job_result(job, record) for job, record in zip(pack.jobs, records, strict=True)]
 
 
 def _stack(batches):
