@@ -461,11 +461,19 @@ def study_priors(
     ] = None,
     executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
     workers: Annotated[int, typer.Option(help="Parallel training jobs.")] = 2,
+    pack: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Networks trained together as one model per job (default: chosen by network "
+            "size; 1: one network per job). Results and study id do not depend on it.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Random graphs → sparse RNNs trained on the Reber grammar → warehouse (resumable)."""
     summary = _run_priors(
-        preset, db=db, executor=executor, workers=workers, cells=_split(cells),
+        preset, db=db, executor=executor, workers=workers, pack=pack, cells=_split(cells),
         graphs_per_generator=graphs, generators=_split(generators), epochs=epochs,
         sequences=sequences, seed=seed, min_length=min_length, max_length=max_length,
         reber_csv=reber_csv, device=device,
@@ -543,7 +551,7 @@ def demo(
         dashboard(port=port, headless=False, db=db)
 
 
-def _run_priors(preset: str, *, db, executor: str, workers: int, **overrides):
+def _run_priors(preset: str, *, db, executor: str, workers: int, pack=None, **overrides):
     from ingest.priors_config import make_config
     from ingest.priors_study import StudyProgress, run_priors_study
 
@@ -565,7 +573,7 @@ def _run_priors(preset: str, *, db, executor: str, workers: int, **overrides):
             error_console.print(f"[yellow]warning:[/] {message}", highlight=False)
 
         summary = run_priors_study(
-            config, db=db, executor=executor, workers=workers,
+            config, db=db, executor=executor, workers=workers, pack=pack,
             progress=StudyProgress(
                 on_start=on_start, on_network=on_network, on_warning=on_warning
             ),
