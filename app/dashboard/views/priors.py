@@ -9,6 +9,7 @@ import streamlit as st
 from analytics.correlation_notes import SIGNIFICANCE_LEVEL, annotate_correlations
 from analytics.regressors import list_regressors
 from app.dashboard import data, regressor_panel, widgets
+from app.dashboard.auto_refresh import auto_refresh
 from app.dashboard.study_picker import pick_study
 
 _TARGET, _BY = "test_acc", "cell"  # the paper relates test accuracy to structure per cell type
@@ -17,6 +18,7 @@ _LAST_RUN = "priors_last_run"
 st.title("Structural priors")
 st.caption("Sparse RNNs whose structure is a random graph, trained on the Reber grammar.")
 widgets.require_warehouse()
+auto_refresh("priors")
 studies = data.studies().filter(pl.col("kind") == "priors")["id"].to_list()  # newest first
 if not studies:
     st.info(
@@ -26,6 +28,7 @@ if not studies:
     st.stop()
 study = pick_study("Priors study", studies, key="priors_study", param="priors_study")
 meta = data.meta_dataset(study)
+widgets.features_pending_note(study)
 if _TARGET not in meta.metrics or not meta.features_for(_TARGET):
     st.info(f"Study {study} has no `{_TARGET}` or no graph features yet (`sparsescope features`).")
     st.stop()

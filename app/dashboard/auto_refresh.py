@@ -1,0 +1,67 @@
+"""The **Auto-refresh** toggle of the pages that show a running study's results.
+
+A page calls :func:`auto_refresh` once, after its warehouse guard. With the toggle on (it is off
+by default) and a study running, a small fragment looks at the warehouse every
+:func:`app.dashboard.live.next_interval` seconds (5 s at first) and reruns the whole page when
+new networks landed — the file's stamp changed — or when a study started or ended. While the
+writer holds the file the wait doubles (up to a minute) and the page is not rerun, so a page
+left open never starves the study that writes; when nothing runs there is no refresh at all.
+
+The Overview redraws only its counts in its own fragment (``views/overview.py``); the pages
+here recompute correlations and tables, which the cached data layer makes cheap when nothing
+changed.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.dashboard import data, live
+
+__all__ = ["auto_refresh", "refresh_caption"]
+
+
+def auto_refresh(page: str) -> float | None:
+    """Draw the toggle (key ``{page}_auto_refresh``) and start watching; return the interval.
+
+    Returns the seconds between checks, ``None`` when the toggle is off or nothing runs.
+    """
+    auto = st.toggle("Auto-refresh while a study runs", value=False, key=f"{page}_auto_refresh")
+    running, state = data.running_studies(), data.status()
+    remembered = f"{page}_refresh_seconds"
+    interval = live.next_interval(
+        st.session_state.get(remembered), running=auto and bool(running), busy=state.busy
+    )
+    st.session_state[remembered] = interval
+    if auto:
+        st.caption(refresh_caption(interval))
+    if interval is None:
+        return None
+    seen = data.stamp()
+    first = [True]
+
+    @st.fragment(run_every=interval)
+    def watch() -> None:
+        if first.pop() if first else False:
+            return  # drawn with the page just now: nothing to compare yet
+        now = data.status()
+        if data.running_studies() != running:
+            st.rerun()  # a study started or ended: a new interval, maybe none
+        if now.busy:
+            if interval < live.MAX_REFRESH_SECONDS:
+                st.rerun()  # back off: the page reruns only to double its interval
+            return
+        if state.busy or data.stamp() != seen:
+            st.rerun()  # networks landed (or the writer let go): show them
+
+    watch()
+    return interval
+
+
+def refresh_caption(interval: float | None) -> str:
+    """What the page says under the toggle.
+
+    >>> refresh_caption(10.0), refresh_caption(None)
+    ('Refreshing every 10 s.', 'Nothing runs: no refresh needed.')
+    """
+    return f"Refreshing every {interval:g} s." if interval else "Nothing runs: no refresh needed."
