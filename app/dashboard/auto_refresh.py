@@ -18,7 +18,7 @@ import streamlit as st
 
 from app.dashboard import data, live
 
-__all__ = ["auto_refresh", "refresh_caption"]
+__all__ = ["auto_refresh", "refresh_caption", "should_rerun"]
 
 
 def auto_refresh(page: str) -> float | None:
@@ -38,24 +38,53 @@ def auto_refresh(page: str) -> float | None:
     if interval is None:
         return None
     seen = data.stamp()
-    first = [True]
+    drawn = [False]  # the fragment's first run is part of this page run
 
     @st.fragment(run_every=interval)
     def watch() -> None:
-        if first.pop() if first else False:
-            return  # drawn with the page just now: nothing to compare yet
-        now = data.status()
-        if data.running_studies() != running:
-            st.rerun()  # a study started or ended: a new interval, maybe none
-        if now.busy:
-            if interval < live.MAX_REFRESH_SECONDS:
-                st.rerun()  # back off: the page reruns only to double its interval
+        if not drawn[0]:
+            drawn[0] = True
             return
-        if state.busy or data.stamp() != seen:
-            st.rerun()  # networks landed (or the writer let go): show them
+        now = data.status()
+        if should_rerun(
+            interval, running=running, busy=state.busy, stamp=seen,
+            running_now=data.running_studies(), busy_now=now.busy, stamp_now=data.stamp(),
+        ):  # fmt: skip
+            st.rerun()
 
     watch()
     return interval
+
+
+def should_rerun(
+    interval: float,
+    *,
+    running: tuple[str, ...],
+    busy: bool,
+    stamp: tuple[int, ...],
+    running_now: tuple[str, ...],
+    busy_now: bool,
+    stamp_now: tuple[int, ...],
+) -> bool:
+    """Whether a check finds reason to rerun the page drawn with ``running, busy, stamp``.
+
+    A study started or ended (a new interval, maybe none); the file is busy and the wait can
+    still double (the page reruns only to back off, it reads nothing new); or the file is free
+    and new data landed, or the writer let go since the page was drawn.
+
+    >>> seen = dict(running=("s",), busy=False, stamp=(1, 2))
+    >>> should_rerun(5.0, **seen, running_now=("s",), busy_now=False, stamp_now=(1, 2))
+    False
+    >>> should_rerun(5.0, **seen, running_now=("s",), busy_now=False, stamp_now=(3, 4))
+    True
+    >>> should_rerun(60.0, **seen, running_now=("s",), busy_now=True, stamp_now=(3, 4))
+    False
+    """
+    if running_now != running:
+        return True
+    if busy_now:
+        return interval < live.MAX_REFRESH_SECONDS
+    return busy or stamp_now != stamp
 
 
 def refresh_caption(interval: float | None) -> str:

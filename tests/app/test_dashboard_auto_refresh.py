@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.dashboard import data
+from app.dashboard.auto_refresh import should_rerun
 from tests.app.test_dashboard_live import write_running
 from warehouse.errors import WarehouseLockedError
 
@@ -58,3 +59,24 @@ def test_auto_refresh_runs_while_a_study_runs_and_backs_off_while_the_file_is_bu
     app.run()  # the driver is gone
     assert "Nothing runs: no refresh needed." in captions(app)
     assert not app.exception, [e.value for e in app.exception]
+
+
+SEEN = {"running": ("s",), "busy": False, "stamp": (1, 2)}
+
+
+@pytest.mark.parametrize(
+    ("interval", "now", "expected"),
+    [
+        (5.0, {"running_now": ("s",), "busy_now": False, "stamp_now": (1, 2)}, False),
+        (5.0, {"running_now": ("s",), "busy_now": False, "stamp_now": (1, 3)}, True),  # landed
+        (5.0, {"running_now": (), "busy_now": False, "stamp_now": (1, 2)}, True),  # it ended
+        (5.0, {"running_now": ("s",), "busy_now": True, "stamp_now": (1, 3)}, True),  # back off
+        (60.0, {"running_now": ("s",), "busy_now": True, "stamp_now": (1, 3)}, False),  # longest
+    ],
+    ids=["nothing-new", "networks-landed", "study-ended", "busy-backs-off", "busy-at-the-limit"],
+)
+def test_a_check_reruns_the_page_only_for_news_or_to_back_off(interval, now, expected):
+    assert should_rerun(interval, **SEEN, **now) is expected
+    assert should_rerun(interval, **{**SEEN, "busy": True}, **now) is (
+        expected or not now["busy_now"]
+    )  # drawn while busy: the writer let go, so read again
