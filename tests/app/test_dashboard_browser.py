@@ -286,6 +286,28 @@ def test_a_page_open_before_the_warehouse_exists_shows_it_when_it_appears(browse
             page.close()
 
 
+def test_a_page_with_auto_refresh_on_shows_networks_landing_while_a_study_runs(
+    browser_page, tmp_path
+):
+    from tests.app.test_dashboard_live import write_running
+
+    db = tmp_path / "running.duckdb"
+    store_records(db, RANDOM_STUDY, random_graph_records(4))
+    with _serve(db, tmp_path) as url, write_running(db, done=4, planned=7, started=time.time()):
+        page = browser_page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{url}/runs", timeout=60_000)
+            page.wait_for_selector(IDLE, timeout=60_000)
+            _main_shows(page, "Rows 1–4 of 4 runs")
+            page.get_by_text("Auto-refresh while a study runs").click()
+            _main_shows(page, "Refreshing every 5 s.")
+            store_records(db, RANDOM_STUDY, random_graph_records(7))  # 3 more land
+            _main_shows(page, "Rows 1–7 of 7 runs")  # within a check or two: no reload
+            assert page.locator("[data-testid=stException]").count() == 0
+        finally:
+            page.close()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
