@@ -20,7 +20,8 @@ from warehouse.errors import WarehouseLockedError
 
 MAIN = Path(__file__).resolve().parents[2] / "app" / "dashboard" / "main.py"
 PAGES = {"views/priors.py": "priors", "views/runs.py": "runs",
-         "views/correlations.py": "correlations"}  # fmt: skip
+         "views/correlations.py": "correlations", "views/scatter.py": "scatter",
+         "views/compare.py": "compare"}  # fmt: skip
 
 
 def captions(app: AppTest) -> list[str]:
