@@ -2,12 +2,15 @@
 
     python benchmarks/bench_regress_cli.py [--rounds 1] [--baseline 4212763]
 
-The data is like the paper's (§4.3): 4 cell groups × 200 networks, 20 structural features,
-a test accuracy with a real but noisy signal (seeded). Both CLIs run the same command — all
-four regressors, repeated 5-fold CV (3 repeats), one model set per group — in fresh processes,
-alternately, each on a warehouse it imported itself. The baseline is the code at commit
-``--baseline`` (the CLI as issue 7 found it), extracted with ``git archive`` into a temporary
-folder and run with ``PYTHONPATH`` pointing there; nothing of it is reimplemented.
+The data is like the paper's (§4.3): 4 cell groups × 200 networks with the 24 structural
+features a priors network gets (the registry's names; the count ones integer-valued), a test
+accuracy with a real but noisy signal (seeded). Both CLIs run the same command — all four
+regressors, repeated 5-fold CV (3 repeats), one model set per group — in fresh processes,
+alternately, each on a warehouse it imported itself; today's also with ``--jobs 1`` (serial).
+The load average is printed before and after: only ratios within one run count. The baseline
+is the code at commit ``--baseline`` (the CLI as issue 7 found it), extracted with ``git
+archive`` into a temporary folder and run with ``PYTHONPATH`` pointing there; nothing of it is
+reimplemented.
 
 The cross-validated numbers must be identical (``cv_r2_mean``, ``cv_r2_std``: the script
 fails otherwise). ``paper_r2`` is reported, not compared: the baseline fed the paper's split
@@ -34,14 +37,22 @@ import numpy as np
 import polars as pl
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from analytics.features import FEATURE_NAMES  # noqa: E402
+
 BASELINE = "4212763"
 CELLS = ("tanh", "relu", "lstm", "gru")
-ROWS_PER_CELL, FEATURES = 200, 20
+ROWS_PER_CELL = 200
+COUNTS = ("nodes", "edges", "diameter", "layers", "source_nodes", "sink_nodes", "last_layer_size")
 COMMAND = ["regress", "--target", "test_acc", "--by", "rnn", "--format", "csv"]
 
 
 def write_meta_dataset(path: Path, *, seed: int = 0) -> None:
     """4 × 200 rows; accuracy depends on a few features (linear + an interaction) plus noise.
+
+    The features carry the registry's names; counts (nodes, layers, …) are whole numbers,
+    with the ties that brings.
 
     Names are zero-padded (``tanh-007``), so name order is file order: the baseline's
     cross-validation sees the rows in the same order as today's.
@@ -49,13 +60,17 @@ def write_meta_dataset(path: Path, *, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     parts = []
     for cell in CELLS:
-        x = rng.normal(size=(ROWS_PER_CELL, FEATURES))
-        weights = rng.normal(size=FEATURES) * (rng.uniform(size=FEATURES) < 0.4)
+        x = rng.normal(size=(ROWS_PER_CELL, len(FEATURE_NAMES)))
+        for j, name in enumerate(FEATURE_NAMES):
+            if name in COUNTS:
+                x[:, j] = np.round(20 + 4 * x[:, j])
+        z = (x - x.mean(axis=0)) / x.std(axis=0)
+        weights = rng.normal(size=x.shape[1]) * (rng.uniform(size=x.shape[1]) < 0.4)
         accuracy = (
-            0.7 + 0.05 * np.tanh(x @ weights / 3) + 0.02 * x[:, 0] * x[:, 1]
+            0.7 + 0.05 * np.tanh(z @ weights / 3) + 0.02 * z[:, 0] * z[:, 1]
             + rng.normal(scale=0.02, size=ROWS_PER_CELL)
         )  # fmt: skip
-        part = pl.DataFrame(x, schema=[f"feature_{j:02d}" for j in range(FEATURES)])
+        part = pl.DataFrame(x, schema=list(FEATURE_NAMES))
         parts.append(
             part.with_columns(
                 rnn=pl.lit(cell),
@@ -104,7 +119,11 @@ def main() -> None:
         for label, tree in trees.items():
             cli(tree, "import-metadataset", str(csv), "--target", "test_acc", "--group", "rnn",
                 "--name-cols", "network", "--db", str(folder / f"{label}.duckdb"))  # fmt: skip
-        runs = {"baseline": [], "today": [], "today --profile fast": ["--profile", "fast"]}
+        runs = {
+            "baseline": [], "today": [], "today --jobs 1": ["--jobs", "1"],
+            "today --profile fast": ["--profile", "fast"],
+        }  # fmt: skip
+        print(f"load average before: {os.getloadavg()[0]:.1f}", flush=True)
         seconds: dict[str, list[float]] = {label: [] for label in runs}
         outputs: dict[str, str] = {}
         for _ in range(args.rounds):
@@ -114,7 +133,10 @@ def main() -> None:
                 elapsed, outputs[label] = cli(tree, *COMMAND, *extra, "--db", str(db))
                 seconds[label].append(elapsed)
                 print(f"  {label:20s} {elapsed:6.1f} s", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
     scores = {label: pl.read_csv(out.encode()) for label, out in outputs.items()}
+    if not scores["today"].equals(scores["today --jobs 1"]):
+        raise SystemExit("today's scores differ between --jobs 1 and the default")
     keys = ["group", "regressor"]
     joined = scores["baseline"].join(scores["today"], on=keys, suffix="_today")
     for column in ("n", "cv_r2_mean", "cv_r2_std"):
@@ -126,11 +148,14 @@ def main() -> None:
     fast_shift = (fast["cv_r2_mean"] - fast["cv_r2_mean_fast"]).abs().max()
     baseline, today = min(seconds["baseline"]), min(seconds["today"])
     quick = min(seconds["today --profile fast"])
+    serial = min(seconds["today --jobs 1"])
     print(
         f"sparsescope {' '.join(COMMAND)} on {len(CELLS)} x {ROWS_PER_CELL} rows "
         f"({joined.height} group x regressor cells, identical CV numbers):\n"
         f"  baseline {args.baseline}: {baseline:.1f} s   today: {today:.1f} s   "
         f"speed-up {baseline / today:.2f}x (target >= 2.5x)\n"
+        f"  today --jobs 1 (serial, same numbers): {serial:.1f} s, "
+        f"{baseline / serial:.2f}x the baseline; workers give {serial / today:.2f}x\n"
         f"  paper_r2 (changed by design: file order, scaling on all rows): "
         f"max |difference| {paper_shift:.1e}\n"
         f"  opt-in --profile fast (fewer trees, its own numbers): {quick:.1f} s, "
