@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tarfile
@@ -94,24 +93,17 @@ def extract_baseline(commit: str, folder: Path) -> Path:
     return folder
 
 
-def cli(tree: Path, *args: str) -> tuple[float, float, str]:
-    """Run ``python -m app.cli ARGS`` on ``tree``; (wall seconds, CPU seconds, stdout).
-
-    CPU seconds are user + system time of the command and every process under it (its
-    worker server and workers included), so they can be compared on a loaded machine too.
-    """
+def cli(tree: Path, *args: str) -> tuple[float, str]:
+    """Run ``python -m app.cli ARGS`` on ``tree``; (seconds, stdout)."""
     env = dict(os.environ, PYTHONPATH=str(tree))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True
     )
     seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if done.returncode:
         raise SystemExit(f"{tree}: sparsescope {' '.join(args)} failed:\n{done.stderr}")
-    return seconds, cpu, done.stdout
+    return seconds, done.stdout
 
 
 def main() -> None:
@@ -138,9 +130,9 @@ def main() -> None:
             for label, extra in runs.items():  # alternate, so all see the same machine load
                 tree = trees["baseline" if label == "baseline" else "today"]
                 db = folder / ("baseline.duckdb" if label == "baseline" else "today.duckdb")
-                elapsed, cpu, outputs[label] = cli(tree, *COMMAND, *extra, "--db", str(db))
+                elapsed, outputs[label] = cli(tree, *COMMAND, *extra, "--db", str(db))
                 seconds[label].append(elapsed)
-                print(f"  {label:20s} {elapsed:6.1f} s   CPU {cpu:6.1f} s", flush=True)
+                print(f"  {label:20s} {elapsed:6.1f} s", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.1f}", flush=True)
     scores = {label: pl.read_csv(out.encode()) for label, out in outputs.items()}
     if not scores["today"].equals(scores["today --jobs 1"]):
