@@ -19,6 +19,23 @@ order, min-max scaling on all rows). Target: today's CLI at least 2.5× faster.
 
 Today's opt-in ``--profile fast`` (fewer trees) is timed in the same rounds and reported on its
 own line, with how far its CV R² is from the default's (its numbers are its own).
+
+Where the time goes, and why 2.5x with identical numbers is out of reach on two cores
+(measured 1 December 2026, details in the regspeed report):
+
+* The work is the same as the baseline's: 16 fits per group and regressor (15 CV folds and the
+  paper split). Serial CPU seconds in one process, alternating, 20 features, load ~14: forest
+  19.7 (baseline) vs 18.0 (today), AdaBoost 12.9 vs 13.0, XGBoost 6.5 vs 6.1 — today's serial
+  path is not slower; the 39.0 vs 35.0 s seen before was load and the thread pool's overhead.
+* The random forest is ~55% of it and ~90% of a forest's time is scikit-learn's compiled tree
+  builder (200 bare ``DecisionTreeRegressor._fit`` calls take as long as the whole forest):
+  there is no Python overhead left to remove without changing the numbers.
+* Start-up: the baseline's one-regressor run takes 5.0 s (torch import, warehouse), today's
+  2.3 s. With the fits spread perfectly over 2 cores the bound is therefore
+  2.3 + 24.3 / 2 ≈ 14.5 s against the baseline's 29.0 s on a quiet machine: about 2.0x.
+* Issue 7's 106 s (BR alone 9.7 s, RF 49.9 s) fits four one-regressor runs, each paying the
+  start-up, on a machine 2-2.5x slower (a guess from the ratios): here those runs take
+  5.0 + 20.1 + 11.3 + 7.9 = 44.3 s at the baseline, and all four in one run 29.0 s.
 """
 
 from __future__ import annotations
