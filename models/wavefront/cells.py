@@ -10,9 +10,10 @@ RNN when it is built. This module only holds torch math and imports nothing from
 Every tanh of a sweep step goes through :func:`tanh_into`, one switch: on this project's CPU
 build of torch ``torch.tanh`` is slow (about 3.5 ns per float32 element against
 0.3 ns for ``torch.sigmoid``), so the steps compute ``tanh(x) = 2 sigmoid(2x) - 1`` instead
-(:func:`tanh_via_sigmoid`; 3-4x faster on a ``(350, 32)`` block, ~2.7x on a GRU step's
-element-wise math). Packed and lone networks run the same steps, so they stay alike; the
-results differ from ``torch.tanh``'s at float level (see :func:`tanh_via_sigmoid`).
+(:func:`tanh_via_sigmoid`: 3-4x faster on a ``(350, 32)`` block, 1.5-1.9x on a whole tanh,
+GRU or LSTM step, 1.2-1.3x on training a 12-network pack; see docs/results.md). Packed and
+lone networks run the same steps, so they stay alike; the results differ from ``torch.tanh``'s
+at float level (see :func:`tanh_via_sigmoid`).
 """
 
 from __future__ import annotations
