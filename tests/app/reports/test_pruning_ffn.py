@@ -6,7 +6,7 @@ import pytest
 from app.reports import create_report, list_reports
 from app.reports.pruning_ffn import accuracy_at, paper_findings
 from ingest.feature_landing import land_missing_features
-from tests.app.test_dashboard_pruning import STUDY, _store
+from tests.app.pruning_warehouse import STUDY, store_hand_run
 
 
 def _steps() -> pl.DataFrame:
@@ -48,8 +48,8 @@ def test_paper_findings_say_what_holds_and_what_does_not():
 
 def test_the_report_writes_its_figures_and_summary(tmp_path):
     db = tmp_path / "w.duckdb"
-    _store(db, "random", 0, [0.6, 0.4])
-    _store(db, "magnitude_class_blinded", 0, [0.9, 0.85])
+    store_hand_run(db, "random", 0, [0.6, 0.4])
+    store_hand_run(db, "magnitude_class_blinded", 0, [0.9, 0.85])
     land_missing_features(db, n_jobs=1)
     assert "pruning-ffn" in list_reports()
     output = create_report("pruning-ffn", db, out=tmp_path / "docs")
