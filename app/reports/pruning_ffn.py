@@ -150,7 +150,9 @@ def _accuracy_figure(steps: pl.DataFrame, path: Path, *, study: str) -> Path:
                 if curve.is_empty():
                     continue
                 x = curve["sparsity"].to_list()
-                ax.plot(x, curve["after"].to_list(), color=colours[method], label=method)
+                ax.plot(
+                    x, curve["after"].to_list(), color=colours[method], label=method, marker="."
+                )
                 ax.plot(x, curve["before"].to_list(), color=colours[method], linestyle="--",
                         linewidth=0.8)  # fmt: skip
                 ax.fill_between(x, curve["low"].to_list(), curve["high"].to_list(),
@@ -261,13 +263,14 @@ def _study(db, study: str | None) -> str:
     studies = pruning_studies(db, kind=KIND)
     if studies.is_empty():
         raise LookupError(
-            "No prune-ffn study in this warehouse: run `sparsescope study prune-ffn`."
+            "The pruning-ffn report found no prune-ffn study in this warehouse: run "
+            "`sparsescope study prune-ffn`."
         )
     if study is None:
         return studies["id"][0]
     if study not in studies["id"].to_list():
         raise LookupError(
-            f"No prune-ffn study {study!r} in this warehouse; prune-ffn studies: "
+            f"The pruning-ffn report found no prune-ffn study {study!r}; prune-ffn studies: "
             f"{', '.join(studies['id'].to_list())}."
         )
     return study
