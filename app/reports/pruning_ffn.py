@@ -260,17 +260,15 @@ def _num(value) -> str:
 
 
 def _study(db, study: str | None) -> str:
-    studies = pruning_studies(db, kind=KIND)
-    if studies.is_empty():
+    studies = pruning_studies(db, kind=KIND)["id"].to_list()
+    if study is not None and study not in studies:
+        raise LookupError(
+            f"The pruning-ffn report found no prune-ffn study {study!r}; prune-ffn studies: "
+            f"{', '.join(studies) or 'none'}."
+        )
+    if not studies:
         raise LookupError(
             "The pruning-ffn report found no prune-ffn study in this warehouse: run "
             "`sparsescope study prune-ffn`."
         )
-    if study is None:
-        return studies["id"][0]
-    if study not in studies["id"].to_list():
-        raise LookupError(
-            f"The pruning-ffn report found no prune-ffn study {study!r}; prune-ffn studies: "
-            f"{', '.join(studies['id'].to_list())}."
-        )
-    return study
+    return study or studies[0]
