@@ -4,10 +4,19 @@ Measuring is pure and lives in :mod:`analytics.features` (graphs in, numbers out
 which networks need features and writing them is orchestration and lives here, used by the
 study driver (features computed from a batch's frames and stored in the same transaction as
 the batch) and by ``sparsescope features`` (every stored network still lacking one).
+
+Step networks of pruning runs (:mod:`warehouse.pruning_store`) have no edges of their own in a
+batch; theirs are derived from the base's edges and the run's connections. They get the cheap
+features (:data:`analytics.features.cheap.CHEAP_FEATURE_NAMES`: sizes, density, degree
+centrality, layers, sources, sinks) at every step, and the full set (paths, closeness,
+betweenness) only at steps that are a multiple of the run's ``expensive_every`` attribute
+(default 1: every step). A step that has its cheap features is complete: ``sparsescope
+features`` does not add the expensive ones later.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 
@@ -15,8 +24,10 @@ import igraph as ig
 import polars as pl
 
 from analytics.features import FEATURE_NAMES, bulk_features
+from analytics.features.cheap import cheap_features
 from warehouse import queries
 from warehouse.connection import writer
+from warehouse.pruning_tables import step_edges
 from warehouse.store import store_features
 
 __all__ = ["features_of_frames", "land_missing_features"]
@@ -29,11 +40,18 @@ def features_of_frames(
     graph in one batch of table frames (see :func:`warehouse.records.records_to_frames`)."""
     heads = frames["networks"].filter(pl.col("has_graph"))
     grouped = {key[0]: part for key, part in frames["edges"].group_by("network_id")}
-    graphs = {}
+    if "pruning_step" in heads.columns and heads.get_column("pruning_step").is_not_null().any():
+        grouped |= {key[0]: part for key, part in step_edges(frames).group_by("network_id")}
+    cheap_only = _cheap_only_steps(frames)
+    graphs, cheap = {}, {}
     for network_id, num_nodes, directed in heads.select("id", "num_nodes", "directed").iter_rows():
         edges = grouped.get(network_id)
-        graphs[network_id] = _igraph(num_nodes, directed, edges)
-    return _long(bulk_features(graphs, orientation=orientation, n_jobs=n_jobs) if graphs else None)
+        chosen = cheap if network_id in cheap_only else graphs
+        chosen[network_id] = _igraph(num_nodes, directed, edges)
+    full = _long(bulk_features(graphs, orientation=orientation, n_jobs=n_jobs) if graphs else None)
+    if not cheap:
+        return full
+    return pl.concat([full, _long(cheap_features(cheap, orientation=orientation))])
 
 
 def land_missing_features(
@@ -71,6 +89,8 @@ def land_missing_features(
             f"The 'batch_size' parameter of land_missing_features must be >= 1. Got {batch_size}."
         )
     missing = queries.networks_missing_features(db, list(FEATURE_NAMES))
+    complete_steps = set(queries.step_networks_with_features(db))
+    missing = [network_id for network_id in missing if network_id not in complete_steps]
     if study is not None:
         of_study = set(queries.networks(db, study=study).get_column("network_id").to_list())
         missing = [network_id for network_id in missing if network_id in of_study]
@@ -89,6 +109,25 @@ def land_missing_features(
         if on_batch is not None:
             on_batch(done, len(missing))
     return done
+
+
+def _cheap_only_steps(frames: dict[str, pl.DataFrame]) -> set[str]:
+    """Ids of the batch's step networks whose step is not a multiple of ``expensive_every``."""
+    runs = frames.get("pruning_runs")
+    if runs is None or runs.height == 0:
+        return set()
+    every = {
+        run_id: int(json.loads(attributes or "{}").get("expensive_every", 1))
+        for run_id, attributes in runs.select("run_id", "attributes").iter_rows()
+    }
+    steps = frames["networks"].filter(pl.col("pruning_step").is_not_null())
+    return {
+        network_id
+        for network_id, run_id, step in steps.select(
+            "id", "pruning_run", "pruning_step"
+        ).iter_rows()
+        if step % max(every.get(run_id, 1), 1) != 0
+    }
 
 
 def _long(table: pl.DataFrame | None) -> pl.DataFrame:
