@@ -164,17 +164,24 @@ def run_frames(
         steps.append(
             NetworkRecord(
                 name=step_name(base.cell, base.seed, r.target, r.percent, r.retrain_epochs),
-                family=FAMILY, cell=base.cell, seed=base.seed, parent_id=base_id,
+                family=FAMILY,
+                cell=base.cell,
+                seed=base.seed,
+                parent_id=base_id,
                 num_parameters=base_net.num_parameters,
                 num_nonzero=base_net.num_nonzero - pruned,
-                metrics=[Metric(0, "test", "acc_before", r.accuracy_before),
-                         Metric(r.retrain_epochs, "test", "acc", r.accuracy_after)],
-                attributes={"percent": r.percent, "percent_index": r.step,
-                            "retrain_epochs": r.retrain_epochs,
-                            "weight_sparsity": r.sparsity, "target": r.target},
-                pruning_step=step_number(
-                    r.step, budgets.index(r.retrain_epochs), len(budgets)
-                ),
+                metrics=[
+                    Metric(0, "test", "acc_before", r.accuracy_before),
+                    Metric(r.retrain_epochs, "test", "acc", r.accuracy_after),
+                ],
+                attributes={
+                    "percent": r.percent,
+                    "percent_index": r.step,
+                    "retrain_epochs": r.retrain_epochs,
+                    "weight_sparsity": r.sparsity,
+                    "target": r.target,
+                },
+                pruning_step=step_number(r.step, budgets.index(r.retrain_epochs), len(budgets)),
             )  # fmt: skip
         )
     return pruning_frames(study_id, base_net, run, steps)

@@ -163,9 +163,7 @@ def plan_rnn_pruning_jobs(
     ]
 
 
-def define_rnn_pruning_study(
-    config: RNNPruningConfig, root: str | os.PathLike
-) -> StudyDefinition:
+def define_rnn_pruning_study(config: RNNPruningConfig, root: str | os.PathLike) -> StudyDefinition:
     """The study's record, its jobs and the job function."""
     study = study_of(config)
     jobs = plan_rnn_pruning_jobs(config, study, root)
@@ -280,4 +278,3 @@ def _stored_names(db, study_id: str) -> set[str]:
         return set(queries.networks(db, study=study_id)["name"].to_list())
     except WarehouseError:  # no file yet, or an older one the driver upgrades
         return set()
-

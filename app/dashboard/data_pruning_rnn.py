@@ -31,9 +31,7 @@ def curves(study: str) -> pl.DataFrame:
     """Accuracy vs p over seeds, with ``low`` / ``high`` = mean ∓ std (the band)."""
     frame = accuracy_curves(steps(study))
     spread = pl.col("acc_std").fill_null(0.0)
-    return frame.with_columns(
-        low=pl.col("acc_mean") - spread, high=pl.col("acc_mean") + spread
-    )
+    return frame.with_columns(low=pl.col("acc_mean") - spread, high=pl.col("acc_mean") + spread)
 
 
 def safe(study: str, tolerance: float) -> pl.DataFrame:

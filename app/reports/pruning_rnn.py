@@ -91,9 +91,7 @@ def safe_compression_markdown(
         " paper recovers@100 |",
         "|---|---|---|---|---|---|---|",
     ]
-    for row in safe.sort(_order("cell", _CELLS), _order("target", _TARGETS)).iter_rows(
-        named=True
-    ):
+    for row in safe.sort(_order("cell", _CELLS), _order("target", _TARGETS)).iter_rows(named=True):
         cell, target = row["cell"], row["target"]
         paper_recovers = PAPER_RNN_RECOVERS_AT_100.get(target, {}).get(cell)
         lines.append(
@@ -199,16 +197,15 @@ def _order(column: str, order: tuple[str, ...]) -> pl.Expr:
 
 def _study(db: str | os.PathLike | None, study: str | None) -> str:
     """``study`` checked to hold recurrent pruning runs, or the newest such study."""
-    studies = rnn_pruning_studies(db)
-    if studies.is_empty():
+    known = rnn_pruning_studies(db)["study_id"].to_list()
+    if study is not None and study not in known:
         raise LookupError(
-            "No recurrent pruning study in this warehouse: run `sparsescope study prune-rnn`."
+            f"No pruning-rnn study {study!r} in this warehouse; recurrent pruning studies: "
+            f"{', '.join(known) or 'none (run `sparsescope study prune-rnn`)'}."
         )
-    if study is None:
-        return studies["study_id"][0]
-    if study not in studies["study_id"].to_list():
+    if not known:
         raise LookupError(
-            f"No recurrent pruning study {study!r} in this warehouse; such studies: "
-            f"{', '.join(studies['study_id'].to_list())}."
+            "No pruning-rnn (recurrent pruning) study in this warehouse: run "
+            "`sparsescope study prune-rnn`."
         )
-    return study
+    return study or known[0]

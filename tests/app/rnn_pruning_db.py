@@ -79,10 +79,15 @@ def _sweep(base: BaseModel, target: str) -> SweepResult:
         for budget in BUDGETS:
             records.append(
                 SweepRecord(
-                    target=target, percent=percent, step=step, retrain_epochs=budget,
+                    target=target,
+                    percent=percent,
+                    step=step,
+                    retrain_epochs=budget,
                     accuracy_before=accuracy(base.cell, base.seed, percent, 0),
                     accuracy_after=accuracy(base.cell, base.seed, percent, budget),
-                    sparsity=(total - alive) / total, surviving=alive, thresholds={},
+                    sparsity=(total - alive) / total,
+                    surviving=alive,
+                    thresholds={},
                 )  # fmt: skip
             )
     return SweepResult(base.cell, target, records, pruned_at)

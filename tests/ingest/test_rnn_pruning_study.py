@@ -59,10 +59,14 @@ def test_every_run_lands_with_its_steps_and_one_shared_base(study):
     config, db, summary = study
     assert (summary.planned, summary.trained, summary.failed) == (2, 2, {})
     names = set(queries.networks(db)["name"].to_list())
-    steps = {step_name("lstm", 0, t, p, e) for t in ("h2h", "i2h") for p in (50, 100) for e in (0, 1)}
+    steps = {
+        step_name("lstm", 0, t, p, e) for t in ("h2h", "i2h") for p in (50, 100) for e in (0, 1)
+    }
     assert names == steps | {base_name("lstm", 0)}
     with duckdb.connect(str(db), read_only=True) as con:
-        runs = con.sql("SELECT target, base_network_id FROM pruning_runs ORDER BY target").fetchall()
+        runs = con.sql(
+            "SELECT target, base_network_id FROM pruning_runs ORDER BY target"
+        ).fetchall()
     assert [r[0] for r in runs] == ["h2h", "i2h"]
     assert runs[0][1] == runs[1][1] == _network_id(db, base_name("lstm", 0))
 

@@ -45,5 +45,5 @@ def test_the_curves_table_has_mean_std_and_n(report):
 def test_an_unknown_study_is_refused_listing_the_known_ones(tmp_path, report):
     db = tmp_path / "w.duckdb"
     build_rnn_pruning_db(db)
-    with pytest.raises(LookupError, match=f"such studies: {STUDY.id}"):
+    with pytest.raises(LookupError, match=f"recurrent pruning studies: {STUDY.id}"):
         create_report("pruning-rnn", db, out=tmp_path, study="nope")
