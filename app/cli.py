@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app.cli_prune_ffn import prune_ffn
+from app.cli_prune_rnn import prune_rnn
 from app.cli_reber import reber_app
 from app.cli_report import report
 from app.cli_sql_output import SqlFormat, print_result
@@ -38,6 +39,7 @@ app.add_typer(reber_app, name="reber", help="Generate and check Reber grammar da
 study_app = typer.Typer(help="Run the studies that train networks into the warehouse.")
 app.add_typer(study_app, name="study")
 study_app.command("prune-ffn")(prune_ffn)
+study_app.command("prune-rnn")(prune_rnn)
 studies_app = typer.Typer(
     help="List studies (kind, status, networks done of planned) or delete one.",
     invoke_without_command=True,
