@@ -23,6 +23,7 @@ from analytics.correlation import correlation_table
 from analytics.correlation_intervals import (
     correlation_intervals as analytics_correlation_intervals,
 )
+from analytics.features import FEATURE_NAMES
 from analytics.meta_dataset import MetaDataset, load_meta_dataset
 from analytics.regressors import cross_validated_predictions
 from app.dashboard import live
@@ -41,6 +42,7 @@ __all__ = [
     "correlations",
     "counts",
     "db_path",
+    "features_pending",
     "group_columns",
     "live_studies",
     "meta_dataset",
@@ -50,6 +52,7 @@ __all__ = [
     "predictions",
     "run_sql",
     "running_studies",
+    "stamp",
     "status",
     "studies",
     "study_labels",
@@ -145,6 +148,21 @@ def study_labels() -> dict[str, str]:
     from app.dashboard.browse import config_differences
 
     return study_labels_of(studies(), live_studies(), differing=config_differences())
+
+
+def stamp() -> tuple[int, ...]:
+    """The warehouse file's stamp (sizes and modification times): it changes on every write."""
+    return _key()[1]
+
+
+def features_pending(study: str | None = None) -> list[str]:
+    """Ids of the networks (of ``study``, default all) with a graph but not every feature yet.
+
+    A study driver stores a batch's features with the batch
+    (:mod:`ingest.feature_landing`), so these are networks stored another way (an import, a
+    driver older than that) until ``sparsescope features`` measures them.
+    """
+    return _features_pending(*_key(), study)
 
 
 def counts() -> dict[str, int]:
@@ -275,6 +293,15 @@ def _studies(db: str, stamp: tuple[int, ...]) -> pl.DataFrame:
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _networks(db: str, stamp: tuple[int, ...], study: str | None) -> pl.DataFrame:
     return queries.networks(db, study=study)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _features_pending(db: str, stamp: tuple[int, ...], study: str | None) -> list[str]:
+    missing = queries.networks_missing_features(db, list(FEATURE_NAMES))
+    if study is None:
+        return missing
+    of_study = set(queries.networks(db, study=study)["network_id"].to_list())
+    return [network_id for network_id in missing if network_id in of_study]
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)

@@ -29,6 +29,7 @@ __all__ = [
     "csv_file_name",
     "download_csv",
     "empty_warehouse_hint",
+    "features_pending_note",
     "pooling_warning",
     "selected_networks",
     "current_study",
@@ -112,14 +113,35 @@ def require_meta_dataset(*, study: str | None | object = _SIDEBAR) -> MetaDatase
     """The meta-dataset of ``study`` (default: the sidebar's); stops the page when it has no
     metrics or features. ``study=None`` reads every study."""
     require_warehouse()
-    meta = data.meta_dataset(current_study() if study is _SIDEBAR else study)
+    chosen = current_study() if study is _SIDEBAR else study
+    meta = data.meta_dataset(chosen)
     if not meta.metrics:
         st.info("No metrics are stored yet: train or import networks with their accuracy first.")
         st.stop()
+    pending = features_pending_note(chosen)
     if not meta.features:
-        st.info("No graph features are stored yet: compute them with `sparsescope features`.")
+        if not pending:
+            st.info("No graph features are stored yet: compute them with `sparsescope features`.")
         st.stop()
     return meta
+
+
+def features_pending_note(study: str | None) -> int:
+    """Say how many networks of ``study`` (``None``: all) wait for their graph features.
+
+    A network whose features are not computed yet has blanks in every feature column and is
+    left out of correlations and regressors; the note says so instead of leaving unexplained
+    blanks. Returns that count (0: nothing is said).
+    """
+    pending = len(data.features_pending(study))
+    if pending:
+        of = f" of study {study}" if study else ""
+        st.info(
+            f"Features pending for {count_noun(pending, 'network')}{of}: their graph features "
+            "are not computed yet, so they show `pending` in the runs table and are left out of "
+            "correlations and regressors. `sparsescope features` computes them now."
+        )
+    return pending
 
 
 def target_picker(

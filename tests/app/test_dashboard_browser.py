@@ -1,9 +1,11 @@
 """Smoke tests in a real browser: ``streamlit run`` the dashboard and drive Debian's chromium.
 
 Every page listed in ``main.py``'s ``PAGES`` is opened (the list is read from the source, so a
-new page is covered when it is added) and must render its heading without an exception; a few
-pages are checked for real values; a page opened before the warehouse exists must show it
-once it appears. One server and one browser serve the whole module.
+new page is covered when it is added) and must render its heading without an exception and
+show one real value of the warehouse the test builds — a count, a study, a coefficient —
+checked against an answer computed here (:data:`EXPECTATIONS`; a page without an entry fails,
+so a new page must add one). A page opened before the warehouse exists must show it once it
+appears. One server and one browser serve the whole module.
 
 Marked ``browser``: it needs ``/usr/bin/chromium`` (``apt-get install chromium``) and the
 ``playwright`` package (never ``playwright install``: the system browser is used). Without them
@@ -13,6 +15,7 @@ the test is skipped, except on CI (``$CI`` set) where it fails saying what is mi
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import socket
@@ -26,10 +29,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import scipy.stats
 
 from analytics.correlation import correlation_table
 from analytics.meta_dataset import load_meta_dataset
-from tests.app.conftest import RANDOM_STUDY, random_graph_records
+from tests.app.conftest import DAG_STUDY, RANDOM_STUDY, STUDY_RECORDS, random_graph_records
 from warehouse.store import store_records
 
 pytestmark = pytest.mark.browser
@@ -81,72 +85,6 @@ def _serve(db: Path, log_dir: Path) -> Iterator[str]:
             server.wait(timeout=10)
 
 
-def test_correlations_page_renders_real_values(browser_page, served, dashboard_db):
-    meta = load_meta_dataset(dashboard_db.path)
-    table = correlation_table(meta.frame, target="test_acc", features=meta.features_for("test_acc"))
-    expected = table.row(by_predicate=pl.col("feature") == "density", named=True)
-    page, dashboard_url = browser_page, served
-    page.goto(f"{dashboard_url}/correlations", timeout=60_000)
-    grid = page.locator("[data-testid=stDataFrame]").first
-    grid.wait_for(timeout=60_000)
-    page.wait_for_selector(IDLE, timeout=60_000)
-    assert page.locator("h1", has_text="Correlations").count() == 1
-    # The data grid draws on a canvas; its accessible table holds the cell values.
-    row = grid.locator("tr[role=row]").filter(
-        has=page.locator("td", has_text=re.compile(r"^density$"))
-    )
-    row.wait_for(state="attached", timeout=30_000)
-    cells = row.locator("td[role=gridcell]").evaluate_all("tds => tds.map(c => c.textContent)")
-    assert cells[:3] == ["all", "density", str(expected["n"])]
-    assert f"{float(cells[3]):.3f}" == f"{expected['pearson_r']:.3f}"  # shown with 3 decimals
-    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 1
-    assert page.locator("[data-testid=stException]").count() == 0
-
-    page.get_by_role("link", name="Network viewer").click()
-    page.locator("h1", has_text="Network viewer").wait_for(timeout=60_000)
-    page.wait_for_selector(IDLE, timeout=60_000)
-    page.locator("[data-testid=stVegaLiteChart]").first.wait_for(timeout=60_000)
-    assert page.locator("[data-testid=stException]").count() == 0
-
-
-def test_the_new_pages_render_real_values(browser_page, served, dashboard_db):
-    full = load_meta_dataset(dashboard_db.path)
-    meta = full.frame
-    axes = [*full.features_for("test_acc")[:5], "test_acc"]  # the page's default axes
-    complete = (
-        meta.select(axes)
-        .cast(pl.Float64)
-        .filter(pl.all_horizontal(pl.col(a).is_finite() for a in axes))
-    )
-    page, dashboard_url = browser_page, served
-    _visit(page, f"{dashboard_url}/runs", "Runs")
-    grid = page.locator("[data-testid=stDataFrame]").first
-    cell = grid.locator("td[role=gridcell]", has_text=re.compile(r"^dag-0$"))
-    cell.first.wait_for(state="attached", timeout=30_000)  # sorted by study, name
-    assert page.get_by_text("Rows 1–30 of 30 runs").count() == 1
-
-    _visit(page, f"{dashboard_url}/compare", "Compare studies")
-    grid = page.locator("[data-testid=stDataFrame]").first
-    grid.locator("td[role=gridcell]", has_text=re.compile(r"^layers$")).first.wait_for(
-        state="attached", timeout=30_000
-    )
-    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 1
-
-    _visit(page, f"{dashboard_url}/parallel", "Parallel coordinates")
-    page.locator("[data-testid=stVegaLiteChart]").first.wait_for(timeout=60_000)
-    assert complete.height > 0
-    shown = f"{complete.height} networks with every value"
-    assert page.get_by_text(shown).count() == 1
-
-    page.goto(f"{dashboard_url}/scatter?target=test_acc", timeout=60_000)
-    page.locator("h1", has_text="Feature vs performance").wait_for(timeout=60_000)
-    page.wait_for_selector(IDLE, timeout=60_000)
-    # The trend line's r for a chosen feature is checked against numpy by AppTest
-    # (test_dashboard.py); picking an option in the virtualised list raced here.
-    page.get_by_text(re.compile(r"Pearson r = -?\d\.\d{3}")).first.wait_for(timeout=60_000)
-    assert page.locator("[data-testid=stException]").count() == 0
-
-
 def dashboard_pages() -> list[tuple[str, str, str]]:
     """``(script, title, url path)`` of every page in ``main.py``'s ``PAGES``, read from its
     source (importing it would run Streamlit), so a page added there is visited here too."""
@@ -194,10 +132,129 @@ def browser_page(sync_api, served):
             browser.close()
 
 
+# --- what each page must show: one real value from the warehouse the test builds ----------
+#
+# Every page in main.py's PAGES needs an entry (the test fails naming a page without one). An
+# entry waits for its element (Playwright's auto-waiting locators and expect) rather than
+# reading the page once, and reads grid cells from the data grid's accessible table, near its
+# top, so a virtualised list does not race it.
+
+
+def _grid_row(page, cell: str, *, grid: int = 0) -> list[str]:
+    """The cell texts of the first row of the ``grid``-th data grid with a cell ``cell``."""
+    table = page.locator("[data-testid=stDataFrame]").nth(grid)
+    row = table.locator("tr[role=row]").filter(
+        has=page.locator("td", has_text=re.compile(f"^{re.escape(cell)}$"))
+    )
+    row.first.wait_for(state="attached", timeout=30_000)
+    cells = row.first.locator("td[role=gridcell]")
+    return cells.evaluate_all("tds => tds.map(c => c.textContent)")
+
+
+def _main_shows(page, text: str) -> None:
+    from playwright.sync_api import expect  # imported here: the module loads without it
+
+    expect(page.locator("[data-testid=stMain]")).to_contain_text(text, timeout=30_000)
+
+
+def _overview(page, db) -> None:
+    networks = page.locator("[data-testid=stMetric]", has_text="Networks").first
+    networks.wait_for(timeout=30_000)
+    stored = sum(len(records) for records in db.records.values())
+    assert networks.inner_text().split() == ["Networks", str(stored)]
+
+
+def _runs(page, db) -> None:
+    stored = sum(len(records) for records in db.records.values())
+    _main_shows(page, f"Rows 1–{stored} of {stored} runs")
+    first = _grid_row(page, "dag-0")  # sorted by study, then name
+    assert first[:3] == [db.network_id(DAG_STUDY.id, 0), DAG_STUDY.id, "dag-0"]
+
+
+def _correlations(page, db) -> None:
+    meta = load_meta_dataset(db.path)
+    table = correlation_table(meta.frame, target="test_acc", features=meta.features_for("test_acc"))
+    expected = table.row(by_predicate=pl.col("feature") == "density", named=True)
+    cells = _grid_row(page, "density")  # ungrouped: group "all", then the feature, n, r
+    assert cells[:3] == ["all", "density", str(expected["n"])]
+    assert f"{float(cells[3]):.3f}" == f"{expected['pearson_r']:.3f}"  # drawn with 3 decimals
+
+
+def _regressors(page, db) -> None:
+    configs = [STUDY_RECORDS[study].config for study in db.records]
+    keys = sorted(
+        {k for c in configs for k in c if len({json.dumps(x.get(k)) for x in configs}) > 1}
+    )
+    _main_shows(page, f"configurations differ in {', '.join(keys)}")  # the pooling warning
+
+
+def _scatter(page, db) -> None:
+    meta = load_meta_dataset(db.path)
+    feature = meta.features[0]  # the page's default feature and target
+    pairs = meta.frame.select(pl.col(feature), pl.col("test_acc")).cast(pl.Float64)
+    pairs = pairs.filter(pl.all_horizontal(pl.all().is_finite()))
+    r = scipy.stats.pearsonr(pairs[feature], pairs["test_acc"]).statistic
+    _main_shows(page, f"{pairs.height} networks with both values; dashed: least-squares line, "
+                      f"Pearson r = {r:.3f}")  # fmt: skip
+
+
+def _compare(page, db) -> None:
+    expected = {study: STUDY_RECORDS[study].config.get("layers") for study in sorted(db.records)}
+    row = _grid_row(page, "layers")  # studies as columns, sorted by id
+    assert row == ["layers", *("–" if v is None else json.dumps(v) for v in expected.values())]
+
+
+def _parallel(page, db) -> None:
+    full = load_meta_dataset(db.path)
+    axes = [*full.features_for("test_acc")[:5], "test_acc"]  # the page's default axes
+    values = full.frame.select(axes).cast(pl.Float64)
+    complete = values.filter(pl.all_horizontal(pl.col(a).is_finite() for a in axes))
+    assert complete.height > 0
+    _main_shows(page, f"{complete.height} networks with every value")
+
+
+def _priors(page, db) -> None:
+    dags = db.records[DAG_STUDY.id]  # the only study of kind "priors" here
+    cells = sorted({r.cell for r in dags})
+    sizes = ", ".join(f"{c} {sum(r.cell == c for r in dags)}" for c in cells)
+    _main_shows(page, f"{len(dags)} networks of study {DAG_STUDY.id}, n per cell type: {sizes}")
+
+
+def _network(page, db) -> None:
+    first = db.records[DAG_STUDY.id][0].graph  # the first network by study and name: dag-0
+    _main_shows(page, f"{first.number_of_nodes()} vertices, {first.number_of_edges()} edges")
+
+
+def _sql(page, db) -> None:
+    page.get_by_role("button", name="Run query").click()  # the example counts per study
+    _main_shows(page, f"{len(db.records)} rows")
+    for study, records in db.records.items():
+        assert _grid_row(page, study) == [study, str(len(records))]
+
+
+EXPECTATIONS = {
+    "views/overview.py": _overview,
+    "views/runs.py": _runs,
+    "views/correlations.py": _correlations,
+    "views/regressors.py": _regressors,
+    "views/scatter.py": _scatter,
+    "views/compare.py": _compare,
+    "views/parallel.py": _parallel,
+    "views/priors.py": _priors,
+    "views/network.py": _network,
+    "views/sql.py": _sql,
+}
+
+
 @pytest.mark.parametrize(
     ("script", "title", "url"), dashboard_pages(), ids=[p[0] for p in dashboard_pages()]
 )
-def test_every_page_renders_without_an_exception(browser_page, served, script, title, url):
+def test_every_page_shows_a_real_value_without_an_exception(
+    browser_page, served, dashboard_db, script, title, url
+):
+    assert script in EXPECTATIONS, (
+        f"{script} is in main.py's PAGES but not in EXPECTATIONS: add what it must show"
+    )
     page = browser_page
     page.goto(f"{served}/{url}", timeout=60_000)
     page.locator("[data-testid=stMain] h1").first.wait_for(timeout=60_000)
@@ -206,6 +263,7 @@ def test_every_page_renders_without_an_exception(browser_page, served, script, t
     current = page.locator("[data-testid=stSidebarNavLink][aria-current=page]")
     assert current.count() == 1 and current.inner_text().strip().endswith(title), script
     assert page.locator("[data-testid=stMain] h1").first.inner_text().strip()
+    EXPECTATIONS[script](page, dashboard_db)
     assert page.locator("[data-testid=stException]").count() == 0, script
     assert "Traceback" not in page.locator("[data-testid=stMain]").inner_text(), script
 
@@ -228,12 +286,26 @@ def test_a_page_open_before_the_warehouse_exists_shows_it_when_it_appears(browse
             page.close()
 
 
-def _visit(page, url: str, title: str) -> None:
-    """Open ``url``, wait until the script is idle, check its title and that nothing failed."""
-    page.goto(url, timeout=60_000)
-    page.locator("h1", has_text=title).wait_for(timeout=60_000)
-    page.wait_for_selector(IDLE, timeout=60_000)
-    assert page.locator("[data-testid=stException]").count() == 0
+def test_a_page_with_auto_refresh_on_shows_networks_landing_while_a_study_runs(
+    browser_page, tmp_path
+):
+    from tests.app.test_dashboard_live import write_running
+
+    db = tmp_path / "running.duckdb"
+    store_records(db, RANDOM_STUDY, random_graph_records(4))
+    with _serve(db, tmp_path) as url, write_running(db, done=4, planned=7, started=time.time()):
+        page = browser_page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{url}/runs", timeout=60_000)
+            page.wait_for_selector(IDLE, timeout=60_000)
+            _main_shows(page, "Rows 1–4 of 4 runs")
+            page.get_by_text("Auto-refresh while a study runs").click()
+            _main_shows(page, "Refreshing every 5 s.")
+            store_records(db, RANDOM_STUDY, random_graph_records(7))  # 3 more land
+            _main_shows(page, "Rows 1–7 of 7 runs")  # within a check or two: no reload
+            assert page.locator("[data-testid=stException]").count() == 0
+        finally:
+            page.close()
 
 
 def _free_port() -> int:

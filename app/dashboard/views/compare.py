@@ -8,9 +8,11 @@ import streamlit as st
 
 from analytics.correlation_notes import SIGNIFICANCE_LEVEL, annotate_correlations
 from app.dashboard import browse, data, widgets
+from app.dashboard.auto_refresh import auto_refresh
 
 st.title("Compare studies")
 widgets.require_warehouse()
+auto_refresh("compare")
 ids = data.studies()["id"].to_list()  # newest first
 labels = data.study_labels()
 chosen = st.multiselect("Studies", ids, default=ids[:2], key="compare_studies",

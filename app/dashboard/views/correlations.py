@@ -9,6 +9,7 @@ from analytics.chance import at_chance, chance_rule
 from analytics.correlation import CORRELATION_METHODS
 from analytics.correlation_notes import SIGNIFICANCE_LEVEL, annotate_correlations
 from app.dashboard import charts, data, widgets
+from app.dashboard.auto_refresh import auto_refresh
 
 # method -> (coefficient, p-value, adjusted p-value) columns of correlation_table
 _COLUMNS = {
@@ -18,6 +19,8 @@ _COLUMNS = {
 _ALL_GROUPS = "All groups"
 
 st.title("Correlations")
+widgets.require_warehouse()
+auto_refresh("correlations")
 meta = widgets.require_meta_dataset()
 study = widgets.current_study()
 widgets.pooling_warning(study)

@@ -9,6 +9,7 @@ import streamlit as st
 from analytics.correlation_notes import SIGNIFICANCE_LEVEL, annotate_correlations
 from analytics.regressors import list_regressors
 from app.dashboard import data, regressor_panel, widgets
+from app.dashboard.auto_refresh import auto_refresh
 from app.dashboard.study_picker import pick_study
 
 _TARGET, _BY = "test_acc", "cell"  # the paper relates test accuracy to structure per cell type
@@ -17,6 +18,7 @@ _LAST_RUN = "priors_last_run"
 st.title("Structural priors")
 st.caption("Sparse RNNs whose structure is a random graph, trained on the Reber grammar.")
 widgets.require_warehouse()
+auto_refresh("priors")
 studies = data.studies().filter(pl.col("kind") == "priors")["id"].to_list()  # newest first
 if not studies:
     st.info(
@@ -26,6 +28,7 @@ if not studies:
     st.stop()
 study = pick_study("Priors study", studies, key="priors_study", param="priors_study")
 meta = data.meta_dataset(study)
+widgets.features_pending_note(study)
 if _TARGET not in meta.metrics or not meta.features_for(_TARGET):
     st.info(f"Study {study} has no `{_TARGET}` or no graph features yet (`sparsescope features`).")
     st.stop()
@@ -55,18 +58,39 @@ st.caption(
     f"{SIGNIFICANCE_LEVEL} within the cell type; a missing r says why (e.g. constant)."
 )
 widgets.download_csv(table, "table1", study, _TARGET, _BY, "pearson")
+if st.checkbox("Bootstrap 95% intervals of r", key="priors_r_bootstrap"):
+    bounds = data.correlation_intervals(target=_TARGET, by=_BY, study=study)
+    intervals = table.select("group", "feature", "n", "pearson_r").join(
+        bounds.select("group", "feature", "low", "high"), on=["group", "feature"], how="left",
+        maintain_order="left",
+    ).rename({"group": _BY})  # fmt: skip
+    st.dataframe(
+        intervals,
+        hide_index=True,
+        column_config={
+            "pearson_r": st.column_config.NumberColumn("r", format="%.3f"),
+            "low": st.column_config.NumberColumn("r 95% low", format="%.3f"),
+            "high": st.column_config.NumberColumn("r 95% high", format="%.3f"),
+        },
+    )
+    st.caption(
+        f"Percentile bootstrap over {data.BOOTSTRAP_RESAMPLES} resamples of the networks of "
+        "each cell type (seed 0); no interval where r is undefined."
+    )
+    widgets.download_csv(intervals, "table1-intervals", study, _TARGET, _BY, "pearson")
 
 st.subheader("Predicting test accuracy from structure")
-left, folds, repeats = st.columns([3, 1, 1])
+left, folds, repeats, bootstrap = st.columns([3, 1, 1, 1])
 chosen = left.multiselect(
     "Regressors", list_regressors(), default=list_regressors(), key="priors_regressors"
 )
 n_splits = folds.number_input("Folds", 2, 10, 5, key="priors_folds")
 n_repeats = repeats.number_input("Repeats", 1, 10, 3, key="priors_repeats")
+want_bootstrap = bootstrap.checkbox("Bootstrap 95% intervals of R²", key="priors_r2_bootstrap")
 run = st.button("Run", type="primary")
 args = {
     "target": _TARGET, "by": _BY, "regressors": tuple(chosen), "n_splits": int(n_splits),
-    "n_repeats": int(n_repeats), "study": study,
+    "n_repeats": int(n_repeats), "study": study, "bootstrap": bool(want_bootstrap),
 }  # fmt: skip
 shown = regressor_panel.last_run(
     run, args, key=_LAST_RUN,
@@ -74,15 +98,23 @@ shown = regressor_panel.last_run(
 )  # fmt: skip
 fitted = meta if shown["study"] == study else data.meta_dataset(shown["study"])
 scores = regressor_panel.fit_with_progress(fitted, shown).scores.rename({"group": _BY})
+r2_bounds = [c for c in ("cv_r2_low", "cv_r2_high") if c in scores.columns]
 st.dataframe(
-    scores.select(_BY, "regressor", "n", "cv_r2_mean", "cv_r2_std", "paper_r2", "note"),
+    scores.select(_BY, "regressor", "n", "cv_r2_mean", "cv_r2_std", *r2_bounds, "paper_r2", "note"),
     hide_index=True,
     column_config={
         "cv_r2_mean": st.column_config.NumberColumn("CV R² mean", format="%.3f"),
         "cv_r2_std": st.column_config.NumberColumn("± std", format="%.3f"),
+        "cv_r2_low": st.column_config.NumberColumn("CV R² 95% low", format="%.3f"),
+        "cv_r2_high": st.column_config.NumberColumn("CV R² 95% high", format="%.3f"),
         "paper_r2": st.column_config.NumberColumn("Paper split R²", format="%.3f"),
     },
 )
+if r2_bounds:
+    st.caption(
+        f"CV R² 95% intervals: percentile bootstrap over {regressor_panel.BOOTSTRAP_RESAMPLES} "
+        "resamples of the out-of-fold predictions of each cell type (models not refitted)."
+    )
 
 regressor = st.selectbox(
     "Predicted vs actual, out of fold, for", shown["regressors"], key="priors_regressor"

@@ -9,6 +9,7 @@ import streamlit as st
 
 from analytics.chance import at_chance, chance_rule
 from app.dashboard import browse, data, widgets
+from app.dashboard.auto_refresh import auto_refresh
 from warehouse.queries import RUN_FILTER_OPERATORS, RunFilter
 
 _PAGE_SIZES = (50, 100, 500)
@@ -17,6 +18,7 @@ _CHANCE_TARGET = "test_acc"
 st.title("Runs")
 st.caption("Every network with its final metrics and features. Sort, filter, then select rows.")
 widgets.require_warehouse()
+auto_refresh("runs")
 ids = data.studies()["id"].to_list()
 study = widgets.current_study()
 chosen = st.multiselect(
@@ -51,6 +53,11 @@ if total == 0:
     st.info("No run matches: choose a study or loosen the filter.")
     st.stop()
 
+pending = set(data.features_pending())
+if pending.intersection(frame["network_id"]):  # blanks explained: not computed yet
+    widgets.features_pending_note(study)
+    status = ["pending" if i in pending else "computed" for i in frame["network_id"]]
+    frame = frame.insert_column(3, pl.Series("features", status))
 if _CHANCE_TARGET in frame.columns:
     frame = frame.insert_column(3, at_chance(frame, target=_CHANCE_TARGET))
 event = st.dataframe(frame, key="runs_table", on_select="rerun", selection_mode="multi-row",

@@ -8,8 +8,11 @@ import streamlit as st
 
 from analytics.trend import linear_trend
 from app.dashboard import charts, widgets
+from app.dashboard.auto_refresh import auto_refresh
 
 st.title("Feature vs performance")
+widgets.require_warehouse()
+auto_refresh("scatter")
 meta = widgets.require_meta_dataset()
 
 left, middle, right = st.columns(3)
