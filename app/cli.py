@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from app.cli_nas import study_nas
 from app.cli_reber import reber_app
 from app.cli_report import report
 
@@ -35,6 +36,7 @@ app = typer.Typer(
 app.add_typer(reber_app, name="reber", help="Generate and check Reber grammar datasets.")
 study_app = typer.Typer(help="Run the studies that train networks into the warehouse.")
 app.add_typer(study_app, name="study")
+study_app.command("nas")(study_nas)
 studies_app = typer.Typer(
     help="List studies (kind, status, networks done of planned) or delete one.",
     invoke_without_command=True,
