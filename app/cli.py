@@ -280,6 +280,13 @@ def regress(
     profile: Annotated[
         str, typer.Option(help="default, or fast: fewer trees, quicker, other numbers.")
     ] = "default",
+    train_size: Annotated[
+        int | None,
+        typer.Option(
+            help="Train on this many rows (drawn with --seed, --repeats draws) and "
+            "score the rest, instead of K-fold."
+        ),
+    ] = None,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,  # noqa: A002
     db: DbOption = None,
 ) -> None:
@@ -292,6 +299,15 @@ def regress(
 
     meta = _meta_for(db, study=study, target=target, by=by)
     features = _features_for(meta, target, include=feature, exclude=exclude)
+    if train_size is not None:
+        from analytics.regressors.train_size import train_size_scores
+
+        scores = train_size_scores(
+            meta.frame, target=target, features=features, train_size=train_size, by=by,
+            regressors=regressor, repeats=repeats, seed=seed, profile=profile,
+        )  # fmt: skip
+        _emit(scores, format, title=f"Predicting {target} from {train_size} training rows")
+        return
     with _progress() as progress:
         task = progress.add_task("fitting", total=None)
         result = evaluate_regressors(
