@@ -35,8 +35,9 @@ def test_scores_match_scikit_learn_fitted_on_the_same_draw(frame):
     forest = train_size_scores(frame, target="acc", features=["a", "b"], train_size=20,
                                regressors=["random_forest"], by="group", seed=0)  # fmt: skip
     group_x = frame.filter(frame["group"] == "y")
-    r2, _ = _direct(RandomForestRegressor(n_estimators=200, random_state=0, n_jobs=1),
-                    group_x.select("a", "b").to_numpy(), group_x["acc"].to_numpy(), 20, 0)  # fmt: skip
+    forest_model = RandomForestRegressor(n_estimators=200, random_state=0, n_jobs=1)
+    group_x = group_x.select("a", "b").to_numpy(), group_x["acc"].to_numpy()
+    r2, _ = _direct(forest_model, *group_x, 20, 0)
     assert forest.filter(forest["group"] == "y")["r2_mean"][0] == pytest.approx(r2, rel=1e-9)
 
 
