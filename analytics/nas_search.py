@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["best_so_far", "curve_summary", "trainings_to_reach"]
+__all__ = ["best_so_far", "curve_summary", "search_summary", "trainings_to_reach"]
 
 
 def best_so_far(candidates: pl.DataFrame) -> pl.DataFrame:
@@ -56,3 +56,58 @@ def trainings_to_reach(curves: pl.DataFrame, threshold: float) -> pl.DataFrame:
     )
     runs = curves.select("strategy", "seed").unique()
     return runs.join(reached, on=["strategy", "seed"], how="left").sort("strategy", "seed")
+
+
+def search_summary(
+    curves: pl.DataFrame, *, target: float, baseline: str, seed: int = 0, resamples: int = 10_000
+) -> pl.DataFrame:
+    """Per strategy: runs, budget, mean final best validation / test accuracy, and the
+    trainings needed to reach ``target``.
+
+    A run that never reached ``target`` counts as its whole budget (so the mean is then a
+    lower bound; ``reached`` says how often it was reached). ``speedup`` is the ``baseline``
+    strategy's mean trainings over this strategy's, with a 95% percentile-bootstrap interval
+    (``speedup_low`` / ``speedup_high``; both strategies' runs resampled independently, seeded
+    by ``seed``).
+    """
+    finals = curves.group_by("strategy", "seed").agg(pl.all().sort_by("query").last())
+    budgets = curves.group_by("strategy", "seed").agg(pl.col("query").max().alias("budget"))
+    needed = trainings_to_reach(curves, target).join(budgets, on=["strategy", "seed"])
+    needed = needed.with_columns(
+        reached=pl.col("trainings").is_not_null(),
+        cost=pl.coalesce("trainings", "budget").cast(pl.Float64),
+    )
+    costs = {s: part["cost"].to_numpy() for (s,), part in needed.group_by("strategy")}
+    rows = []
+    for strategy in sorted(costs):
+        mine = finals.filter(pl.col("strategy") == strategy)
+        low = high = ratio = np.nan
+        if baseline in costs:
+            ratio = costs[baseline].mean() / costs[strategy].mean()
+            low, high = _ratio_interval(costs[baseline], costs[strategy], seed, resamples)
+        rows.append({
+            "strategy": strategy, "runs": mine.height,
+            "budget": int(needed.filter(pl.col("strategy") == strategy)["budget"].max()),
+            "best_validation_acc": float(mine["best_validation_acc"].mean()),
+            "best_test_acc": float(mine["best_test_acc"].mean()),
+            "trainings_to_target": float(costs[strategy].mean()),
+            "reached": float(needed.filter(pl.col("strategy") == strategy)["reached"].mean()),
+            "speedup": ratio, "speedup_low": low, "speedup_high": high,
+        })  # fmt: skip
+    return pl.DataFrame(rows)
+
+
+def _ratio_interval(baseline: np.ndarray, costs: np.ndarray, seed: int, resamples: int):
+    from scipy import stats
+
+    if np.ptp(baseline) == 0 and np.ptp(costs) == 0:
+        value = baseline.mean() / costs.mean()
+        return value, value
+
+    def ratio(a, b, axis=-1):
+        return np.mean(a, axis=axis) / np.mean(b, axis=axis)
+
+    result = stats.bootstrap((baseline, costs), ratio, n_resamples=resamples, method="percentile",
+                             paired=False, vectorized=True,
+                             random_state=np.random.default_rng(seed))  # fmt: skip
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
