@@ -162,10 +162,11 @@ def _curves_figure(summary: pl.DataFrame, path: Path, *, study: str) -> Path:
 
 def _nas_study(db, study: str | None) -> str:
     studies = nas_studies(db)
+    if study is not None and study not in studies:
+        raise LookupError(
+            f"No search study {study!r}; search studies: {', '.join(studies) or 'none'} "
+            "(run `sparsescope study nas`)."
+        )
     if not studies:
         raise LookupError("No search study in this warehouse: run `sparsescope study nas`.")
-    if study is None:
-        return studies[0]
-    if study not in studies:
-        raise LookupError(f"No search study {study!r}; search studies: {', '.join(studies)}.")
-    return study
+    return study or studies[0]
