@@ -37,12 +37,11 @@ from models.nas.search import (
     regularized_evolution,
 )
 from models.nas.space import GenotypeSpace
+from warehouse.queries_nas import CANDIDATE_FAMILY, RUN_FAMILY
 from warehouse.records import Metric, NetworkRecord, StudyRecord, records_to_frames
 
 __all__ = ["CANDIDATE_FAMILY", "RUN_FAMILY", "NasRunJob", "run_nas_job", "search_records"]
 
-CANDIDATE_FAMILY = "nas_cnn"
-RUN_FAMILY = "nas_search_run"
 REGULARIZED_SAMPLE = 10  # parents sampled per step of regularized evolution (Real et al.)
 
 

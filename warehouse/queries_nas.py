@@ -11,9 +11,11 @@ import polars as pl
 
 from warehouse.connection import reader
 
-__all__ = ["nas_studies", "search_candidates"]
+__all__ = ["CANDIDATE_FAMILY", "RUN_FAMILY", "nas_studies", "search_candidates"]
 
 Db = str | os.PathLike | None
+CANDIDATE_FAMILY = "nas_cnn"  # family of a searched candidate (trained or predicted)
+RUN_FAMILY = "nas_search_run"  # family of a search run's own record (no graph)
 
 _CANDIDATES = """
 SELECT n.study_id, n.id AS network_id, n.name, n.seed,
@@ -30,7 +32,7 @@ SELECT n.study_id, n.id AS network_id, n.name, n.seed,
 FROM networks n
 LEFT JOIN labels l ON l.network_id = n.id
 LEFT JOIN metrics m ON m.network_id = n.id
-WHERE n.family = 'nas_cnn' AND (? IS NULL OR n.study_id = ?)
+WHERE n.family = ? AND (? IS NULL OR n.study_id = ?)
 GROUP BY n.study_id, n.id, n.name, n.seed, n.attributes
 ORDER BY n.study_id, n.name
 """
@@ -54,4 +56,4 @@ def search_candidates(db: Db = None, *, study: str | None = None) -> pl.DataFram
     and ``validation_predicted_acc`` (predicted candidates only).
     """
     with reader(db) as con:
-        return con.sql(_CANDIDATES, params=[study, study]).pl()
+        return con.sql(_CANDIDATES, params=[CANDIDATE_FAMILY, study, study]).pl()

@@ -28,7 +28,7 @@ from analytics.nas_search import best_so_far, curve_summary, search_summary
 from analytics.regressors.train_size import train_size_scores
 from app.reports.plotting import pyplot
 from app.reports.registry import ReportOutput, register_report
-from warehouse.queries_nas import nas_studies, search_candidates
+from warehouse.queries_nas import CANDIDATE_FAMILY, RUN_FAMILY, nas_studies, search_candidates
 
 __all__ = ["nas_report"]
 
@@ -65,7 +65,9 @@ def nas_report(
     target = float(finals.filter(pl.col("strategy") == reference)["best_validation_acc"].min())
     summary = search_summary(curves, target=target, baseline=reference)
     meta = load_meta_dataset(db, study=study)
-    measured = meta.frame.filter(pl.col("family") == "nas_cnn").filter(pl.col(_TARGET).is_finite())
+    measured = meta.frame.filter(pl.col("family") == CANDIDATE_FAMILY).filter(
+        pl.col(_TARGET).is_finite()
+    )
     features = meta.features_for(_TARGET)
     sizes = [n for n in _TRAIN_SIZES if n <= measured.height - 20]
     learning = pl.concat([
@@ -74,6 +76,14 @@ def nas_report(
         for n in sizes
     ]) if sizes else None  # fmt: skip
     ranking = feature_ranking(measured, target=_TARGET, features=features, seed=0)
+    runs = meta.frame.filter(pl.col("family") == RUN_FAMILY)
+    if "wall_time" in runs.columns:  # seconds per search run, candidates' training included
+        wall = runs.group_by(pl.col("generator").alias("strategy")).agg(
+            pl.col("wall_time").mean().alias("wall_seconds")
+        )
+        summary = summary.join(wall, on="strategy", how="left")
+    else:
+        summary = summary.with_columns(wall_seconds=pl.lit(None, pl.Float64))
     figure = _curves_figure(curve_summary(curves), out / "search_curves.png", study=study)
     markdown = out / "search.md"
     markdown.write_text(
@@ -101,14 +111,15 @@ def _markdown(study, summary, learning, ranking, *, target, baseline, candidates
         "bootstrap interval over seeds.",
         "",
         "| strategy | runs | budget | best validation acc | its test acc | trainings to target "
-        "| reached | speed-up vs " + baseline + " |",
-        "|---|---|---|---|---|---|---|---|",
+        "| reached | speed-up vs " + baseline + " | seconds per run |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in summary.iter_rows(named=True):
         lines.append(
             f"| {r['strategy']} | {r['runs']} | {r['budget']} | {r['best_validation_acc']:.4f} "
             f"| {r['best_test_acc']:.4f} | {r['trainings_to_target']:.1f} | {r['reached']:.0%} "
-            f"| {r['speedup']:.2f}× [{r['speedup_low']:.2f}, {r['speedup_high']:.2f}] |"
+            f"| {r['speedup']:.2f}× [{r['speedup_low']:.2f}, {r['speedup_high']:.2f}] "
+            f"| {_number(r['wall_seconds'])} |"
         )
     if learning is not None:
         lines += ["", f"Predictor quality ({_PREDICTOR}, {_REPEATS} seeded draws per size, "
@@ -141,6 +152,10 @@ def _markdown(study, summary, learning, ranking, *, target, baseline, candidates
         lines.append(f"Paper: mean closeness in the top ten, negatively correlated; here: rank "
                      f"{c['rank']}, Pearson r {c['pearson_r']:.3f}.")  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
 
 
 def _curves_figure(summary: pl.DataFrame, path: Path, *, study: str) -> Path:
