@@ -71,6 +71,11 @@ def study_nas(
         population=population, predictor=predictor, estimation_fraction=estimation_fraction,
         epochs=epochs,
     )  # fmt: skip
+    from ingest.nas_training import load_search_data
+
+    # bad or missing data files: one error line before any progress bar (cached per process)
+    load_search_data(config.dataset, config.data_dir, config.validation_fraction,
+                     config.data_seed)  # fmt: skip
     with _progress() as progress:
         task = progress.add_task(f"nas/{config.preset} search runs", total=None)
 
