@@ -9,7 +9,13 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["best_so_far", "curve_summary", "search_summary", "trainings_to_reach"]
+__all__ = [
+    "best_so_far",
+    "curve_summary",
+    "generation_summary",
+    "search_summary",
+    "trainings_to_reach",
+]
 
 
 def best_so_far(candidates: pl.DataFrame) -> pl.DataFrame:
@@ -43,6 +49,29 @@ def curve_summary(curves: pl.DataFrame) -> pl.DataFrame:
             pl.len().alias("runs"),
         )
         .sort("strategy", "query")
+    )
+
+
+def generation_summary(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Best and median validation score per ``strategy``, ``generation`` and ``scored_by``.
+
+    Measured candidates are scored by their measured accuracy, predicted ones by their
+    prediction; the two are kept apart (``scored_by``) so a prediction is never read as an
+    accuracy. Pooled over seeds: ``best`` is the highest score of that generation over every
+    run, ``median`` the median of all its candidates, ``candidates`` how many there were.
+    """
+    score = pl.when(pl.col("scored_by") == "measured").then(pl.col("validation_acc"))
+    score = score.otherwise(pl.col("validation_predicted_acc"))
+    return (
+        candidates.with_columns(score=score)
+        .filter(pl.col("score").is_not_null() & pl.col("generation").is_not_null())
+        .group_by("strategy", "generation", "scored_by")
+        .agg(
+            pl.col("score").max().alias("best"),
+            pl.col("score").median().alias("median"),
+            pl.len().alias("candidates"),
+        )
+        .sort("strategy", "scored_by", "generation")
     )
 
 

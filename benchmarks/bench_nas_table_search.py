@@ -14,10 +14,12 @@ percentile-bootstrap interval (both strategies' seeds resampled independently).
 Predictor strategies train a registry regressor (``--regressor``, default xgboost) on the
 structural features of the measured architectures, refitted each time the measured set grows
 by 25%; half of the proposed candidates are scored by prediction only (never counted as
-found). Seeds are 0 .. seeds-1, so runs are reproducible.
+found). Seeds are 0 .. seeds-1, so runs are reproducible. ``--store DB`` also stores every
+run's best-found curve in that warehouse (:mod:`ingest.nas_table_curves`), for the
+dashboard's Search page.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_nas_table_search.py [--datasets cora citeseer]
-        [--seeds 50] [--budget 5000] [--regressor xgboost] [--strategies ...]
+        [--seeds 50] [--budget 5000] [--regressor xgboost] [--strategies ...] [--store DB]
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy as np
 from scipy import stats
 
 from ingest.nas_bench_search import STRATEGIES, BenchTable, queries_to_reach, structural_features
+from ingest.nas_table_curves import store_table_search
 
 
 def main() -> None:
@@ -40,6 +43,7 @@ def main() -> None:
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES))
     parser.add_argument("--tops", nargs="+", type=float, default=[0.001, 0.01])
     parser.add_argument("--bootstrap-seed", type=int, default=0)
+    parser.add_argument("--store", default=None, help="warehouse to store the runs' curves in")
     args = parser.parse_args()
     for dataset in args.datasets:
         table = BenchTable.load(dataset)
@@ -59,6 +63,9 @@ def main() -> None:
                     strategy, table, top_fraction=top, seeds=range(args.seeds),
                     budget=args.budget, features=features, regressor=args.regressor,
                 )  # fmt: skip
+                if args.store:
+                    store_table_search(args.store, dataset, outcomes, top_fraction=top,
+                                       budget=args.budget, regressor=args.regressor)  # fmt: skip
                 queries = np.array([o.queries_to_target or args.budget for o in outcomes], float)
                 reached = np.mean([o.queries_to_target is not None for o in outcomes])
                 rows[strategy] = (queries, reached,

@@ -11,11 +11,32 @@ import polars as pl
 
 from warehouse.connection import reader
 
-__all__ = ["CANDIDATE_FAMILY", "RUN_FAMILY", "nas_studies", "search_candidates"]
+__all__ = [
+    "CANDIDATE_FAMILY",
+    "RUN_FAMILY",
+    "TABLE_RUN_FAMILY",
+    "TABLE_STUDY_KIND",
+    "nas_studies",
+    "search_candidates",
+    "table_search_runs",
+]
 
 Db = str | os.PathLike | None
 CANDIDATE_FAMILY = "nas_cnn"  # family of a searched candidate (trained or predicted)
 RUN_FAMILY = "nas_search_run"  # family of a search run's own record (no graph)
+TABLE_RUN_FAMILY = "nas_table_search_run"  # one NAS-Bench-Graph table-search run (no graph)
+TABLE_STUDY_KIND = "nas_table_search"
+
+_TABLE_RUNS = """
+SELECT n.study_id, n.name, n.generator AS strategy, n.seed,
+       json_extract_string(s.config, '$.dataset') AS dataset,
+       CAST(json_extract(n.attributes, '$.top_fraction') AS DOUBLE) AS top_fraction,
+       CAST(json_extract(n.attributes, '$.budget') AS INTEGER) AS budget,
+       CAST(json_extract(n.attributes, '$.curve') AS VARCHAR) AS curve
+FROM networks n JOIN studies s ON s.id = n.study_id
+WHERE n.family = ?
+ORDER BY n.study_id, n.generator, n.seed
+"""
 
 _CANDIDATES = """
 SELECT n.study_id, n.id AS network_id, n.name, n.seed,
@@ -57,3 +78,13 @@ def search_candidates(db: Db = None, *, study: str | None = None) -> pl.DataFram
     """
     with reader(db) as con:
         return con.sql(_CANDIDATES, params=[CANDIDATE_FAMILY, study, study]).pl()
+
+
+def table_search_runs(db: Db = None) -> pl.DataFrame:
+    """Every stored NAS-Bench-Graph table-search run (see :mod:`ingest.nas_table_curves`).
+
+    Columns: ``study_id``, ``name``, ``strategy``, ``seed``, ``dataset``, ``top_fraction``,
+    ``budget`` and ``curve`` (``[[query, best valid_perf], ...]`` at each improvement, JSON).
+    """
+    with reader(db) as con:
+        return con.sql(_TABLE_RUNS, params=[TABLE_RUN_FAMILY]).pl()

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from analytics.nas_importance import feature_ranking
-from analytics.nas_search import best_so_far, search_summary
+from analytics.nas_search import best_so_far, generation_summary, search_summary
 
 
 def candidates() -> pl.DataFrame:
@@ -37,6 +37,20 @@ def test_best_so_far_and_speedup_by_hand():
     never = search_summary(curves, target=0.99, baseline="re")  # nobody reaches it: budgets
     assert never["trainings_to_target"].to_list() == [4.0, 4.0]
     assert never["reached"].to_list() == [0.0, 0.0]
+
+
+def test_generation_summary_keeps_predictions_apart_by_hand():
+    rows = [  # strategy, seed, generation, scored_by, measured, predicted
+        ("g", 0, 0, "measured", 0.5, None), ("g", 0, 0, "measured", 0.7, None),
+        ("g", 1, 0, "measured", 0.6, None), ("g", 0, 1, "measured", 0.9, None),
+        ("g", 0, 1, "predicted", None, 0.99), ("g", 1, 1, "predicted", None, 0.8),
+    ]  # fmt: skip
+    frame = pl.DataFrame(rows, orient="row", schema=["strategy", "seed", "generation",
+                         "scored_by", "validation_acc", "validation_predicted_acc"])  # fmt: skip
+    got = {(r["generation"], r["scored_by"]): (r["best"], r["median"], r["candidates"])
+           for r in generation_summary(frame).iter_rows(named=True)}  # fmt: skip
+    assert got == {(0, "measured"): (0.7, 0.6, 3), (1, "measured"): (0.9, 0.9, 1),
+                   (1, "predicted"): (0.99, pytest.approx(0.895), 2)}  # fmt: skip
 
 
 def test_feature_ranking_correlations_match_scipy_and_skip_constant_features():
