@@ -4,11 +4,14 @@ Writes, under ``<out>/figures/nas/``:
 
 - ``search_curves.png``: best measured validation accuracy vs trained candidates per strategy
   (mean over seeds, band from the lowest to the highest seed);
+- ``learning_curve.png``: the predictor's held-out Kendall τ and R² against the number of
+  training candidates, mean over seeded draws with its 95% percentile-bootstrap interval;
 - ``search.md``: per strategy the final best validation and test accuracy and the trainings
   needed to reach a common target — the lowest final best of the baseline's runs
   (regularized evolution when it ran, else the plain genetic search), so every baseline run
   reaches it — with the speed-up over the baseline and its bootstrap interval; the predictor's
-  quality on held-out measured candidates against the number of training candidates; and the
+  quality on held-out measured candidates against the number of training candidates (the
+  learning curve, with bootstrap intervals); and the
   ten most important structural features with their correlation, beside the paper's finding.
 
 Only measured candidates count anywhere: predicted scores are never accuracies.
@@ -25,7 +28,7 @@ import polars as pl
 from analytics.meta_dataset import load_meta_dataset
 from analytics.nas_importance import feature_ranking
 from analytics.nas_search import best_so_far, curve_summary, search_summary
-from analytics.regressors.train_size import train_size_scores
+from analytics.regressors.learning_curve import learning_curve
 from app.reports.plotting import pyplot
 from app.reports.registry import ReportOutput, register_report
 from warehouse.queries_nas import CANDIDATE_FAMILY, RUN_FAMILY, nas_studies, search_candidates
@@ -36,7 +39,7 @@ _TARGET = "validation_acc"
 _BASELINES = ("regularized_evolution", "genetic")
 _TRAIN_SIZES = (25, 50, 100, 200, 400, 1000)
 _PREDICTOR = "random_forest"
-_REPEATS = 5
+_REPEATS = 10  # seeded training draws per size; the intervals resample them
 # The paper's § 4.4 finding: six of its ten most important features are standard deviations of
 # path lengths around convolutions or poolings (all positively correlated with the maximum
 # accuracy), and mean closeness is among the ten, negatively correlated.
@@ -70,11 +73,10 @@ def nas_report(
     )
     features = meta.features_for(_TARGET)
     sizes = [n for n in _TRAIN_SIZES if n <= measured.height - 20]
-    learning = pl.concat([
-        train_size_scores(measured, target=_TARGET, features=features, train_size=n,
-                          regressors=[_PREDICTOR], repeats=_REPEATS, seed=0)
-        for n in sizes
-    ]) if sizes else None  # fmt: skip
+    learning = learning_curve(
+        measured, target=_TARGET, features=features, train_sizes=sizes, regressor=_PREDICTOR,
+        repeats=_REPEATS, seed=0,
+    ) if sizes else None  # fmt: skip
     ranking = feature_ranking(measured, target=_TARGET, features=features, seed=0)
     runs = meta.frame.filter(pl.col("family") == RUN_FAMILY)
     if "wall_time" in runs.columns:  # seconds per search run, candidates' training included
@@ -85,6 +87,9 @@ def nas_report(
     else:
         summary = summary.with_columns(wall_seconds=pl.lit(None, pl.Float64))
     figure = _curves_figure(curve_summary(curves), out / "search_curves.png", study=study)
+    files = [figure]
+    if learning is not None:
+        files.append(_learning_figure(learning, out / "learning_curve.png", study=study))
     markdown = out / "search.md"
     markdown.write_text(
         _markdown(study, summary, learning, ranking, target=target, baseline=reference,
@@ -95,7 +100,7 @@ def nas_report(
              f"({int((candidates['scored_by'] == 'measured').sum())} measured)"]  # fmt: skip
     lines += [f"  {r['strategy']}: best validation {r['best_validation_acc']:.4f}, "
               f"speed-up {r['speedup']:.2f}x" for r in summary.iter_rows(named=True)]  # fmt: skip
-    return ReportOutput(files=[figure, markdown], summary=lines)
+    return ReportOutput(files=[*files, markdown], summary=lines)
 
 
 def _markdown(study, summary, learning, ranking, *, target, baseline, candidates) -> str:
@@ -122,15 +127,18 @@ def _markdown(study, summary, learning, ranking, *, target, baseline, candidates
             f"| {_number(r['wall_seconds'])} |"
         )
     if learning is not None:
-        lines += ["", f"Predictor quality ({_PREDICTOR}, {_REPEATS} seeded draws per size, "
-                  f"`sparsescope regress --train-size N`) on the {measured.height} trained "
-                  "candidates:", "",
+        lines += ["", f"Predictor learning curve ({_PREDICTOR}, {_REPEATS} seeded draws of the "
+                  f"training candidates per size, the rest of the {measured.height} trained "
+                  "candidates scored, as `sparsescope regress --train-size N`): mean over the "
+                  "draws [95% percentile-bootstrap interval over the draws, seed 0].", "",
                   "| training candidates | scored | R² | Kendall τ | Spearman ρ | P@10% |",
                   "|---|---|---|---|---|---|"]  # fmt: skip
         for r in learning.iter_rows(named=True):
-            lines.append(f"| {r['train_size']} | {r['test_rows']} | {r['r2_mean']:.3f} "
-                         f"| {r['kendall_tau']:.3f} | {r['spearman_pred']:.3f} "
-                         f"| {r['precision_at_10pct']:.3f} |")  # fmt: skip
+            cells = " | ".join(
+                _with_interval(r, m)
+                for m in ("r2", "kendall_tau", "spearman_pred", "precision_at_10pct")
+            )
+            lines.append(f"| {r['train_size']} | {r['test_rows']} | {cells} |")
     top = ranking.head(10).with_row_index("rank", offset=1)
     lines += ["", "Ten most important features (random forest on the trained candidates) and "
               "their correlation with validation accuracy:", "",
@@ -152,6 +160,29 @@ def _markdown(study, summary, learning, ranking, *, target, baseline, candidates
         lines.append(f"Paper: mean closeness in the top ten, negatively correlated; here: rank "
                      f"{c['rank']}, Pearson r {c['pearson_r']:.3f}.")  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _with_interval(row: dict, metric: str) -> str:
+    return f"{row[metric]:.3f} [{row[metric + '_low']:.3f}, {row[metric + '_high']:.3f}]"
+
+
+def _learning_figure(learning: pl.DataFrame, path: Path, *, study: str) -> Path:
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for metric, label in (("kendall_tau", "Kendall τ"), ("r2", "R²")):
+        ax.plot(learning["train_size"], learning[metric], marker="o", label=label)
+        ax.fill_between(learning["train_size"], learning[f"{metric}_low"],
+                        learning[f"{metric}_high"], alpha=0.2)  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_xlabel("Training candidates (measured)")
+    ax.set_ylabel("Held-out score")
+    ax.set_title(f"Predictor learning curve ({_PREDICTOR}), {study}; band: 95% bootstrap CI",
+                 fontsize=9)  # fmt: skip
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def _number(value: float | None) -> str:

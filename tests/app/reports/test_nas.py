@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import numpy as np
 
@@ -36,4 +38,13 @@ def test_report_writes_the_speedup_table_and_feature_ranking(tmp_path):
     assert "| 1 | path_longest_conv3x3_std |" in text
     assert "here: 1 of ten (1 positively correlated)" in text
     assert (tmp_path / "docs" / "figures" / "nas" / "search_curves.png").stat().st_size > 0
+    assert (tmp_path / "docs" / "figures" / "nas" / "learning_curve.png").stat().st_size > 0
+    # 80 trained candidates: sizes 25 and 50 (20 must stay to score), every metric inside its CI
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in text.splitlines()
+            if re.match(r"^\| (25|50) \| ", line)]  # fmt: skip
+    assert [r[:2] for r in rows] == [["25", "55"], ["50", "30"]]
+    for row in rows:  # R², τ, ρ, P@10%: "mean [low, high]" with low <= mean <= high
+        for cell in row[2:]:
+            mean, low, high = map(float, re.findall(r"-?\d+\.\d+", cell))
+            assert low <= mean <= high, cell
     assert any("80 candidates (80 measured)" in line for line in result.summary)
