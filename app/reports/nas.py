@@ -174,9 +174,12 @@ def _learning_figure(learning: pl.DataFrame, path: Path, *, study: str) -> Path:
         ax.fill_between(learning["train_size"], learning[f"{metric}_low"],
                         learning[f"{metric}_high"], alpha=0.2)  # fmt: skip
     ax.set_xscale("log")
+    ax.minorticks_off()
+    ax.set_xticks(learning["train_size"].to_list(), [str(n) for n in learning["train_size"]])
     ax.set_xlabel("Training candidates (measured)")
     ax.set_ylabel("Held-out score")
-    ax.set_title(f"Predictor learning curve ({_PREDICTOR}), {study}; band: 95% bootstrap CI",
+    ax.set_title(f"Predictor learning curve ({_PREDICTOR}), {study}\n"
+                 "mean over seeded draws; band: 95% percentile-bootstrap CI",
                  fontsize=9)  # fmt: skip
     ax.legend(fontsize=8)
     fig.tight_layout()
