@@ -22,6 +22,8 @@ from rich.table import Table
 
 from app.cli_prune_ffn import prune_ffn
 from app.cli_prune_rnn import prune_rnn
+
+from app.cli_nas import study_nas
 from app.cli_reber import reber_app
 from app.cli_report import report
 from app.cli_sql_output import SqlFormat, print_result
@@ -40,6 +42,8 @@ study_app = typer.Typer(help="Run the studies that train networks into the wareh
 app.add_typer(study_app, name="study")
 study_app.command("prune-ffn")(prune_ffn)
 study_app.command("prune-rnn")(prune_rnn)
+
+study_app.command("nas")(study_nas)
 studies_app = typer.Typer(
     help="List studies (kind, status, networks done of planned) or delete one.",
     invoke_without_command=True,
@@ -283,6 +287,13 @@ def regress(
     profile: Annotated[
         str, typer.Option(help="default, or fast: fewer trees, quicker, other numbers.")
     ] = "default",
+    train_size: Annotated[
+        int | None,
+        typer.Option(
+            help="Train on this many rows (drawn with --seed, --repeats draws) and "
+            "score the rest, instead of K-fold."
+        ),
+    ] = None,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,  # noqa: A002
     db: DbOption = None,
 ) -> None:
@@ -295,6 +306,15 @@ def regress(
 
     meta = _meta_for(db, study=study, target=target, by=by)
     features = _features_for(meta, target, include=feature, exclude=exclude)
+    if train_size is not None:
+        from analytics.regressors.train_size import train_size_scores
+
+        scores = train_size_scores(
+            meta.frame, target=target, features=features, train_size=train_size, by=by,
+            regressors=regressor, repeats=repeats, seed=seed, profile=profile,
+        )  # fmt: skip
+        _emit(scores, format, title=f"Predicting {target} from {train_size} training rows")
+        return
     with _progress() as progress:
         task = progress.add_task("fitting", total=None)
         result = evaluate_regressors(
