@@ -282,7 +282,8 @@ def regress(
     ] = 0,
     importances: Annotated[bool, typer.Option(help="Also print permutation importances.")] = False,
     jobs: Annotated[
-        int, typer.Option(help="Parallel fits (-1: every core); results do not depend on it.")
+        int,
+        typer.Option(help="Worker processes for the fits (-1: every core); same results."),
     ] = -1,
     profile: Annotated[
         str, typer.Option(help="default, or fast: fewer trees, quicker, other numbers.")
@@ -303,7 +304,10 @@ def regress(
     did). Metric-like columns are not used as features unless named with --feature.
     """
     from analytics.regressors import evaluate_regressors
+    from analytics.regressors.fit_pool import start_workers
 
+    if jobs != 1:  # the worker server imports scikit-learn and XGBoost while the data loads
+        start_workers()
     meta = _meta_for(db, study=study, target=target, by=by)
     features = _features_for(meta, target, include=feature, exclude=exclude)
     if train_size is not None:

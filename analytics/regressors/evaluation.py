@@ -11,9 +11,10 @@ For each group and regressor:
 * on request, percentile bootstrap intervals (:mod:`analytics.regressors.bootstrap`) and
   permutation importances (:mod:`analytics.regressors.importances`).
 
-Every fit is an independent task (one fold of one regressor on one group), run by joblib on
-``n_jobs`` threads; each task builds and seeds its own model and the models use one thread
-each, so the results are identical for every ``n_jobs``.
+Every fit is an independent task (one fold of one regressor on one group), run longest first
+on ``n_jobs`` worker processes (:mod:`analytics.regressors.fit_pool`); each task builds and
+seeds its own model and the models use one thread each, so the results are identical for every
+``n_jobs``.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ import polars as pl
 from sklearn import config_context
 from sklearn.metrics import r2_score
 from sklearn.model_selection import KFold, RepeatedKFold
-from sklearn.utils.parallel import Parallel, delayed
 
 from analytics.regressors.bootstrap import BOOTSTRAP_STATISTICS, bootstrap_intervals
+from analytics.regressors.fit_pool import FitTask, resolve_workers, run_tasks
 from analytics.regressors.importances import fold_importances, pool_importances
 from analytics.regressors.paper_protocol import MIN_TEST_ROWS, paper_r2, paper_test_rows
 from analytics.regressors.rank_metrics import RANK_METRICS, rank_metrics
@@ -37,12 +38,17 @@ from analytics.regressors.registry import (
     _require_known,
     _require_profile,
     create_regressor,
+    factory_module,
     list_regressors,
 )
 
 __all__ = ["RegressionResult", "cross_validated_predictions", "evaluate_regressors"]
 
 Progress = Callable[[int, int], None]  # (tasks done, tasks in total)
+
+# Rough seconds per fit and training row of the built-in regressors (measured on 160 x 20),
+# used only to start the longest fits first; an unlisted regressor counts as an XGBoost.
+_COST_PER_ROW = {"random_forest": 3.0, "adaboost": 1.6, "xgboost": 1.0, "bayesian_ridge": 0.02}
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,8 @@ def evaluate_regressors(
         Resamples for percentile 95% intervals (0: none); adds ``STAT_low``/``STAT_high``
         columns for ``cv_r2`` and the rank metrics.
     n_jobs:
-        joblib workers for the fits (-1: every core); the results do not depend on it.
+        Worker processes for the fits (-1: one per core; 1: fit here); the results do not
+        depend on it. Regressors registered in ``__main__`` are always fitted here.
     profile:
         ``"default"``, or ``"fast"`` (fewer trees; other numbers), see
         :data:`analytics.regressors.registry.PROFILES`.
@@ -120,6 +127,7 @@ def evaluate_regressors(
                 f"The {parameter!r} parameter of evaluate_regressors must be >= {least}. "
                 f"Got {value}."
             )
+    workers = resolve_workers(n_jobs)
     groups = _groups(frame, target=target, features=features, by=by)
     plans, tasks = [], []
     for group, x, y in groups:
@@ -133,19 +141,21 @@ def evaluate_regressors(
             if note:
                 continue
             plan.first_task = len(tasks)
+            per_row = _COST_PER_ROW.get(name, 1.0)
             for train, test in splits:
-                tasks.append(
-                    delayed(_fit_predict)(name, seed, profile, x[train], y[train], x[test])
-                )
-            tasks.append(delayed(paper_r2)(x, y, regressor=name, seed=seed, profile=profile))
+                args = (name, seed, profile, x[train], y[train], x[test])
+                tasks.append(FitTask(_fit_predict, args, cost=per_row * train.size))
+            paper = {"regressor": name, "seed": seed, "profile": profile}
+            tasks.append(FitTask(paper_r2, (x, y), paper, cost=per_row * y.size))
             if importances:
                 for train, test in KFold(n_splits, shuffle=True, random_state=seed).split(x):
-                    tasks.append(
-                        delayed(fold_importances)(
-                            name, seed, profile, x[train], y[train], x[test], y[test]
-                        )
-                    )
-    outputs = _run(tasks, n_jobs=n_jobs, progress=progress)
+                    args = (name, seed, profile, x[train], y[train], x[test], y[test])
+                    # one fit, then features x 5 shuffled predictions (as long as fits)
+                    tasks.append(FitTask(fold_importances, args, cost=4 * per_row * train.size))
+    modules = {factory_module(name) for name in names}
+    if "__main__" in modules:  # a worker process cannot import it
+        workers = 1
+    outputs = run_tasks(tasks, workers=workers, progress=progress, modules=sorted(modules))
     score_rows, importance_rows = [], []
     for plan in plans:
         if plan.note:
@@ -226,20 +236,6 @@ def _fit_predict(name: str, seed: int, profile: str, x_train, y_train, x_test) -
     # so scikit-learn's re-checks in every tree of an ensemble are skipped (same numbers).
     with config_context(assume_finite=True, skip_parameter_validation=True):
         return model.fit(x_train, y_train).predict(x_test)
-
-
-def _run(tasks: list, *, n_jobs: int, progress: Progress | None) -> list:
-    if not tasks:
-        return []
-    outputs = []
-    # Threads, not processes: the tree builders and XGBoost release the GIL, and worker
-    # processes would first spend seconds importing scikit-learn and XGBoost.
-    results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(tasks)
-    for done, output in enumerate(results, start=1):
-        outputs.append(output)
-        if progress is not None:
-            progress(done, len(tasks))
-    return outputs
 
 
 def _groups(frame, *, target, features, by) -> list[tuple[str, np.ndarray, np.ndarray]]:

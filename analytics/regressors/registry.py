@@ -23,6 +23,7 @@ __all__ = [
     "Factory",
     "create_estimator",
     "create_regressor",
+    "factory_module",
     "list_regressors",
     "register_regressor",
 ]
@@ -113,6 +114,12 @@ def create_regressor(name: str, *, seed: int = 0, profile: str = "default") -> P
         MinMaxScaler(),
         create_estimator(name, seed=seed, profile=profile),
     )
+
+
+def factory_module(name: str) -> str:
+    """The module that registered ``name`` (worker processes import it to know the name)."""
+    _require_known(name)
+    return _REGISTRY[name].__module__
 
 
 def _require_known(name: str) -> None:
