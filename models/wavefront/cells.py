@@ -6,6 +6,14 @@ A cell's :class:`SweepStep` is bound to the cell where the cell is registered
 one place that says what a cell is; a cell registered without one is refused by the structured
 RNN when it is built. This module only holds torch math and imports nothing from the project
 (the cell registry imports it).
+
+Every tanh of a sweep step goes through :func:`tanh_into`, one switch: on this project's CPU
+build of torch ``torch.tanh`` is slow (about 3.5 ns per float32 element against
+0.3 ns for ``torch.sigmoid``), so the steps compute ``tanh(x) = 2 sigmoid(2x) - 1`` instead
+(:func:`tanh_via_sigmoid`: 3-4x faster on a ``(350, 32)`` block, 1.5-1.9x on a whole tanh,
+GRU or LSTM step, 1.2-1.3x on training a 12-network pack; see docs/results.md). Packed and
+lone networks run the same steps, so they stay alike; the results differ from ``torch.tanh``'s
+at float level (see :func:`tanh_via_sigmoid`).
 """
 
 from __future__ import annotations
@@ -15,7 +23,36 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["GRU_SWEEP", "LSTM_SWEEP", "RELU_SWEEP", "TANH_SWEEP", "SweepStep"]
+__all__ = [
+    "GRU_SWEEP",
+    "LSTM_SWEEP",
+    "RELU_SWEEP",
+    "TANH_SWEEP",
+    "SweepStep",
+    "tanh_into",
+    "tanh_via_sigmoid",
+]
+
+
+def tanh_via_sigmoid(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """Write ``tanh(x) = 2 sigmoid(2x) - 1`` into ``out`` (which may be ``x``) and return it.
+
+    Four element-wise passes, each vectorised, instead of torch's slow tanh. The identity
+    is exact; the rounding is not. Measured on 2,000,001 points of [-20, 20]: in float32 the
+    result is within 1.8e-7 of ``torch.tanh``'s float32 result and within 1.9e-7 of the
+    float64 tanh (``torch.tanh`` in float32: 5.4e-8); in float64 within 3.4e-16 of
+    ``torch.tanh``. The error is absolute, not relative: near 0 the result is rounded to
+    multiples of the float eps around 1 (``tanh(1e-9)`` comes out as 0 in float32).
+    Nor is it exactly odd (``-f(-x)`` and ``f(x)`` can differ in the last bit). Saturates to
+    exactly -1 and 1 (also at infinities) and keeps NaN.
+    """
+    return torch.mul(x, 2, out=out).sigmoid_().mul_(2).sub_(1)
+
+
+#: The tanh of every sweep step, ``tanh_into(x, out)`` (``out`` may be ``x``): the one
+#: switch between :func:`tanh_via_sigmoid` and ``torch.tanh`` (``lambda x, out:
+#: torch.tanh(x, out=out)``), read when a step runs.
+tanh_into = tanh_via_sigmoid
 
 
 # Gate equations in torch's conventions, on feature-major blocks (rows = neurons or gate rows,
@@ -69,7 +106,7 @@ class SweepStep:
 
 
 def _tanh_forward(a, h_prev, c_prev, n, h, c):
-    h.tanh_()  # a is h
+    tanh_into(h, h)  # a is h
 
 
 def _tanh_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
@@ -100,7 +137,8 @@ def _gru_forward(a, h_prev, c_prev, n, h, c):
     rz = a[: 2 * n].sigmoid_()
     r, z = rz[:n], rz[n:]
     candidate = a[2 * n : 3 * n]
-    candidate.addcmul_(r, a[3 * n :]).tanh_()
+    candidate.addcmul_(r, a[3 * n :])
+    tanh_into(candidate, candidate)
     torch.lerp(candidate, h_prev, z, out=h)  # (1 - z) * candidate + z * h_prev
 
 
@@ -150,12 +188,13 @@ def _gru_backward(dh, dc, dh_prev, data):
 
 def _lstm_forward(a, h_prev, c_prev, n, h, c):
     # a: [i, f, g, o] pre-activations, becomes the activations
-    a[2 * n : 3 * n].tanh_()
+    g = a[2 * n : 3 * n]
+    tanh_into(g, g)
     a[: 2 * n].sigmoid_()
     a[3 * n :].sigmoid_()
     i, f, g, o = a[:n], a[n : 2 * n], a[2 * n : 3 * n], a[3 * n :]
     torch.addcmul(f * c_prev, i, g, out=c)
-    torch.mul(o, torch.tanh(c), out=h)
+    tanh_into(c, h).mul_(o)  # h = o * tanh(c)
 
 
 def _lstm_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
@@ -164,7 +203,7 @@ def _lstm_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
     i, f, g, o = saved.view(steps, 4, n, batch).unbind(1)
     slope = torch.addcmul(saved, saved, saved, value=-1).view(steps, 4, n, batch)
     coef = coefficients.view(steps, 5, n, batch)
-    tanh_c = torch.tanh(c)
+    tanh_c = tanh_into(c, torch.empty_like(c))
     torch.mul(g, slope[:, 0], out=coef[:, 0])
     torch.mul(c_prev, slope[:, 1], out=coef[:, 1])
     torch.mul(i, torch.addcmul(g.new_ones(()), g, g, value=-1), out=coef[:, 2])
