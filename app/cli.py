@@ -23,6 +23,7 @@ from rich.table import Table
 from app.cli_prune_ffn import prune_ffn
 from app.cli_reber import reber_app
 from app.cli_report import report
+from app.cli_sql_output import SqlFormat, print_result
 
 __all__ = ["app", "main"]
 
@@ -331,14 +332,17 @@ def sql(
     query: Annotated[str, typer.Argument(help="One SELECT statement.")],
     max_rows: Annotated[int, typer.Option(help="Row cap.")] = 1000,
     timeout: Annotated[float, typer.Option(help="Seconds before the query is stopped.")] = 10.0,
-    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,  # noqa: A002
+    format: Annotated[  # noqa: A002
+        SqlFormat,
+        typer.Option("--format", help="table (records when too wide), records, csv or json."),
+    ] = SqlFormat.table,
     db: DbOption = None,
 ) -> None:
     """Run one read-only SELECT on the warehouse (no files, no extensions, no writes)."""
     from warehouse.sql_box import run_sql
 
     result = run_sql(db, query, max_rows=max_rows, timeout=timeout)
-    _emit(result.frame, format, title=None)
+    print_result(result.frame, format, console=console, notes=error_console)
     if result.truncated:
         error_console.print(f"(showing the first {max_rows} rows)")
 
@@ -459,11 +463,19 @@ def study_priors(
     ] = None,
     executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
     workers: Annotated[int, typer.Option(help="Parallel training jobs.")] = 2,
+    pack: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Networks trained together as one model per job (default: chosen by network "
+            "size; 1: one network per job). Results and study id do not depend on it.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Random graphs → sparse RNNs trained on the Reber grammar → warehouse (resumable)."""
     summary = _run_priors(
-        preset, db=db, executor=executor, workers=workers, cells=_split(cells),
+        preset, db=db, executor=executor, workers=workers, pack=pack, cells=_split(cells),
         graphs_per_generator=graphs, generators=_split(generators), epochs=epochs,
         sequences=sequences, seed=seed, min_length=min_length, max_length=max_length,
         reber_csv=reber_csv, device=device,
@@ -541,7 +553,7 @@ def demo(
         dashboard(port=port, headless=False, db=db)
 
 
-def _run_priors(preset: str, *, db, executor: str, workers: int, **overrides):
+def _run_priors(preset: str, *, db, executor: str, workers: int, pack=None, **overrides):
     from ingest.priors_config import make_config
     from ingest.priors_study import StudyProgress, run_priors_study
 
@@ -563,7 +575,7 @@ def _run_priors(preset: str, *, db, executor: str, workers: int, **overrides):
             error_console.print(f"[yellow]warning:[/] {message}", highlight=False)
 
         summary = run_priors_study(
-            config, db=db, executor=executor, workers=workers,
+            config, db=db, executor=executor, workers=workers, pack=pack,
             progress=StudyProgress(
                 on_start=on_start, on_network=on_network, on_warning=on_warning
             ),

@@ -13,11 +13,13 @@ already stored or staged are not retrained, and nothing is stored twice.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 
 from ingest.generators import GraphSpec, sample_graph_specs
+from ingest.packed_training import plan_packs, run_priors_pack
 from ingest.priors_config import PriorsConfig
 from ingest.priors_training import PriorsJob, run_priors_job
 from ingest.study_driver import StudyDefinition, StudyProgress, StudySummary, run_study
@@ -62,12 +64,32 @@ def plan_priors_study(config: PriorsConfig) -> list[tuple[GraphSpec, str]]:
     return [(spec, cell) for cell in config.cells for spec in specs]
 
 
-def define_priors_study(config: PriorsConfig) -> StudyDefinition:
-    """The study's record and one :class:`PriorsJob` per planned network (graphs validated)."""
+def define_priors_study(config: PriorsConfig, *, pack: int | None = None) -> StudyDefinition:
+    """The study's record and one :class:`PriorsJob` per planned network (graphs validated).
+
+    Parameters
+    ----------
+    pack:
+        Networks trained together per unit of work (:func:`ingest.packed_training.plan_packs`):
+        None chooses by network size, ``1`` trains every network alone as its own job. It
+        changes neither the study's id nor its results (each packed network is trained exactly
+        as alone), only how fast they come; a resumed study packs only the networks not stored.
+
+    Raises
+    ------
+    ValueError
+        If ``pack`` is not a positive integer or None, or a graph cannot become a network.
+    """
+    plan_packs([], pack=pack)  # validates pack before anything else
     plan = plan_priors_study(config)  # validates every graph before anything is written
     study = StudyRecord(id=study_id_for(config), kind="priors", config=config.to_dict())
     jobs = [PriorsJob(spec=spec, cell=cell, config=config, study=study) for spec, cell in plan]
-    return StudyDefinition(study=study, jobs=jobs, run_job=run_priors_job)
+    if pack == 1:
+        return StudyDefinition(study=study, jobs=jobs, run_job=run_priors_job)
+    return StudyDefinition(
+        study=study, jobs=jobs, run_job=run_priors_job,
+        plan_packs=functools.partial(plan_packs, pack=pack), run_pack=run_priors_pack,
+    )  # fmt: skip
 
 
 def run_priors_study(
@@ -79,11 +101,15 @@ def run_priors_study(
     staging_dir: str | os.PathLike | None = None,
     load_every: float = 5.0,
     progress: StudyProgress | None = None,
+    pack: int | None = None,
 ) -> StudySummary:
     """Train every network of the study that is not stored yet; features land with them.
 
     Parameters
     ----------
+    pack:
+        Networks per unit of work, trained together as one model (None: by size; ``1``: one
+        network per job); see :func:`define_priors_study`.
     load_every:
         Seconds between loads of staged results into the warehouse (the writer holds the
         file only while loading).
@@ -91,7 +117,7 @@ def run_priors_study(
     See :func:`ingest.study_driver.run_study` for the rest, including what it raises.
     """
     config.check_runnable()  # an unavailable device or a changed CSV: nothing is written
-    definition = define_priors_study(config)
+    definition = define_priors_study(config, pack=pack)
     return run_study(
         definition, db=db, executor=executor, workers=workers, staging_dir=staging_dir,
         load_every=load_every, progress=progress,

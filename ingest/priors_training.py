@@ -34,6 +34,7 @@ from warehouse.records import Metric, NetworkRecord, StudyRecord, records_to_fra
 __all__ = [
     "PriorsJob",
     "build_classifier",
+    "job_result",
     "priors_record",
     "run_priors_job",
     "train_priors_network",
@@ -132,7 +133,11 @@ def priors_record(
 
 def run_priors_job(job: PriorsJob) -> JobResult:
     """Worker entry point: train, return the record's tables and its final test accuracy."""
-    record = train_priors_network(job)
+    return job_result(job, train_priors_network(job))
+
+
+def job_result(job: PriorsJob, record: NetworkRecord) -> JobResult:
+    """The driver's result of a trained network: its tables and its final test accuracy."""
     frames = records_to_frames(job.study.id, [record])
     final = {(m.split, m.metric): m.value for m in record.metrics}
     return JobResult(

@@ -8,8 +8,13 @@ a top-level job function returning a :class:`JobResult` — run by :func:`run_st
    (:mod:`ingest.study_lock`); a second run is refused, naming the holder;
 2. **skip what is done**: jobs whose network is stored or staged are not run again;
 3. **run** the rest on an executor (:mod:`ingest.executors`); results come back through the
-   executor — a job never touches the driver's disk, so Ray may run it on another machine;
-4. **stage** each result as a Parquet bundle at once (:mod:`warehouse.staging`): safe on disk;
+   executor — a job never touches the driver's disk, so Ray may run it on another machine.
+   A study may train several networks as one unit of work (a :class:`JobPack`, e.g. networks
+   trained together as one model): its ``plan_packs`` groups the jobs left to run *after*
+   step 2, so a resumed study packs only the missing networks;
+4. **stage** each result — a job's network, or all networks of a pack together — as one
+   Parquet bundle at once (:mod:`warehouse.staging`): safe on disk, and a pack killed before
+   it finished has staged nothing, so it is trained again whole;
 5. **ingest in batches**, the driver being the only writer: every ``load_every`` seconds it tries
    the file briefly; if a reader holds it, training and staging simply go on and the next try
    comes later. At the end it waits up to :data:`WRITER_PATIENCE` seconds — far longer than a
@@ -56,6 +61,7 @@ from warehouse.staging import (
 __all__ = [
     "LOAD_ATTEMPT_SECONDS",
     "WRITER_PATIENCE",
+    "JobPack",
     "JobResult",
     "StudyDefinition",
     "StudyProgress",
@@ -85,16 +91,61 @@ class JobResult:
 
 
 @dataclass(frozen=True)
+class JobPack:
+    """Jobs run as one unit of work: one executor task, one staged bundle of all their networks."""
+
+    jobs: tuple[Any, ...]
+
+    @property
+    def name(self) -> str:
+        """The first job's name and how many more the pack holds, e.g. ``gru/ba(...) +3``."""
+        return self.jobs[0].name + (f" +{len(self.jobs) - 1}" if len(self.jobs) > 1 else "")
+
+
+@dataclass(frozen=True)
 class StudyDefinition:
     """What makes a study: its record, every planned job, and the job function.
 
     ``run_job`` must be a picklable top-level function (it runs in worker processes or on Ray);
     every job has a ``name``, unique in the study, equal to its network's name.
+
+    A study that trains networks together sets ``plan_packs`` (jobs left to run -> groups of
+    them, called in the driver) and ``run_pack`` (a picklable top-level function: a
+    :class:`JobPack` -> one :class:`JobResult` per job, in order); ``run_job`` is then unused
+    by the driver. Both or neither.
     """
 
     study: StudyRecord
     jobs: Sequence[Any]
     run_job: Callable[[Any], JobResult]
+    plan_packs: Callable[[Sequence[Any]], Sequence[Sequence[Any]]] | None = None
+    run_pack: Callable[[JobPack], Sequence[JobResult]] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.plan_packs is None) != (self.run_pack is None):
+            raise ValueError(
+                "The 'plan_packs' and 'run_pack' parameters of StudyDefinition go together; "
+                f"got plan_packs={self.plan_packs!r}, run_pack={self.run_pack!r}."
+            )
+
+    def units(self, jobs: Sequence[Any]) -> list[Any]:
+        """The units of work for ``jobs``: the jobs themselves, or their packs.
+
+        Raises
+        ------
+        ValueError
+            If ``plan_packs`` loses, repeats or invents a job.
+        """
+        if self.plan_packs is None:
+            return list(jobs)
+        packs = [JobPack(tuple(pack)) for pack in self.plan_packs(jobs) if len(pack)]
+        planned = [job.name for pack in packs for job in pack.jobs]
+        if sorted(planned) != sorted(job.name for job in jobs):
+            raise ValueError(
+                f"The plan_packs of study {self.study.id!r} must put every job left to run in "
+                f"exactly one pack; it planned {len(planned)} jobs for {len(jobs)}."
+            )
+        return packs
 
 
 @dataclass
@@ -196,22 +247,24 @@ class _Run:
             write_status(self.status_file, self.status)
             self.progress.on_start(len(self.definition.jobs), already)
             last_load = time.monotonic()
+            packed = self.definition.run_pack is not None
             results = run_jobs(
-                self.definition.run_job, jobs, executor=self.executor, workers=self.workers
-            )
-            for job, outcome in results:
-                if isinstance(outcome, Exception):
-                    failed[job.name] = f"{type(outcome).__name__}: {outcome}"
-                    self.status.failed += 1
-                elif (problem := self._stage(outcome)) is not None:
-                    failed[job.name] = problem
-                    self.status.failed += 1
-                    outcome = ValueError(problem)
-                else:
-                    trained += 1
-                    self.status.done += 1
+                self.definition.run_pack if packed else self.definition.run_job,
+                self.definition.units(jobs), executor=self.executor, workers=self.workers,
+            )  # fmt: skip
+            for unit, outcome in results:
+                members = list(unit.jobs) if packed else [unit]
+                outcomes = self._stage_unit(members, outcome)
+                for job, each in zip(members, outcomes, strict=True):
+                    if isinstance(each, Exception):
+                        failed[job.name] = f"{type(each).__name__}: {each}"
+                        self.status.failed += 1
+                    else:
+                        trained += 1
+                        self.status.done += 1
                 write_status(self.status_file, self.status)
-                self.progress.on_network(outcome, job.name)
+                for job, each in zip(members, outcomes, strict=True):
+                    self.progress.on_network(each, job.name)
                 if time.monotonic() - last_load >= self.load_every:
                     self._ingest(LOAD_ATTEMPT_SECONDS)
                     last_load = time.monotonic()
@@ -236,13 +289,35 @@ class _Run:
             trained=trained, failed=failed, seconds=time.perf_counter() - started,
         )  # fmt: skip
 
-    def _stage(self, result: JobResult) -> str | None:
-        """Stage a job's result; a result that is not a bundle is a failed job, not a crash."""
+    def _stage_unit(self, jobs: list, outcome) -> list[JobResult | Exception]:
+        """Stage a unit's results as ONE bundle; returns each job's result or failure.
+
+        A unit that raised fails every job; results that do not match the jobs one to one, or
+        tables that cannot be staged, fail them all too (nothing of the unit is staged).
+        """
+        if isinstance(outcome, Exception):
+            return [outcome] * len(jobs)
+        results = list(outcome) if isinstance(outcome, (list, tuple)) else [outcome]
+        names = [getattr(result, "name", None) for result in results]
+        if names != [job.name for job in jobs]:
+            problem = ValueError(
+                f"Its results are for {names}, not for the jobs {[job.name for job in jobs]}."
+            )
+            return [problem] * len(jobs)
         try:
-            stage_frames(self.staging, self.study, result.tables)
-        except Exception as exc:  # noqa: BLE001 - reported as this job's failure
-            return f"Its result could not be staged: {type(exc).__name__}: {exc}"
-        return None
+            tables = results[0].tables
+            if len(results) > 1:  # one bundle for the whole pack: staged whole or not at all
+                tables = {
+                    table: pa.concat_tables(
+                        [r.tables[table] for r in results], promote_options="default"
+                    )
+                    for table in tables
+                }
+            stage_frames(self.staging, self.study, tables)
+        except Exception as exc:  # noqa: BLE001 - reported as these jobs' failure
+            problem = ValueError(f"Its result could not be staged: {type(exc).__name__}: {exc}")
+            return [problem] * len(jobs)
+        return results
 
     def _finish(self, state: str) -> None:
         """After an interruption or error: keep what finished (quickly), record the state."""

@@ -20,37 +20,49 @@ import polars as pl
 import streamlit as st
 
 from analytics.correlation import correlation_table
-from analytics.meta_dataset import MetaDataset, load_meta_dataset
-from analytics.regressors import (
-    RegressionResult,
-    cross_validated_predictions,
-    evaluate_regressors,
+from analytics.correlation_intervals import (
+    correlation_intervals as analytics_correlation_intervals,
 )
+from analytics.meta_dataset import MetaDataset, load_meta_dataset
+from analytics.regressors import cross_validated_predictions
+from app.dashboard import live
 from app.dashboard.graph_layout import GraphLayout, layered_positions
+from app.dashboard.live import LiveStudy
+from app.dashboard.study_labels import study_labels as study_labels_of
 from warehouse import queries, sql_box
 from warehouse.connection import resolve_db_path
-from warehouse.errors import WarehouseError, WarehouseMissingError
+from warehouse.errors import WarehouseError, WarehouseLockedError, WarehouseMissingError
 
 __all__ = [
+    "BOOTSTRAP_RESAMPLES",
     "CACHE_TTL",
     "WarehouseStatus",
+    "correlation_intervals",
     "correlations",
     "counts",
     "db_path",
     "group_columns",
+    "live_studies",
     "meta_dataset",
     "network_layout",
     "network_metrics",
     "networks",
     "predictions",
-    "regressors",
     "run_sql",
+    "running_studies",
     "status",
     "studies",
+    "study_labels",
 ]
+
+# Resamples of the bootstrap intervals a page asks for.
+BOOTSTRAP_RESAMPLES = 1000
 
 # Seconds a cached result lives at most; the file stamp in every key already catches new data.
 CACHE_TTL = 600
+
+# The last table counts read per warehouse, shown while a writer holds the file.
+_LAST_COUNTS: dict[str, dict[str, int]] = {}
 
 # Columns of the meta-dataset that identify a row rather than group rows.
 _NOT_GROUPS = frozenset({"network_id", "name", "parent_id"})
@@ -72,12 +84,16 @@ class WarehouseStatus:
         Why the warehouse cannot be read (missing file, lock, old schema, ...), else ``None``.
     missing:
         True when there is no file at ``path`` at all.
+    busy:
+        True when a writer (a study landing networks) held the file too long to read it now;
+        ``counts`` are then the last ones read, not an error.
     """
 
     path: Path
     counts: dict[str, int] | None
     error: str | None
     missing: bool
+    busy: bool = False
 
     @property
     def empty(self) -> bool:
@@ -91,16 +107,44 @@ def db_path() -> Path:
 
 
 def status() -> WarehouseStatus:
-    """Check that the warehouse exists and is readable; never raises a warehouse error."""
+    """Check that the warehouse exists and is readable; never raises a warehouse error.
+
+    While a writer holds the file, the last counts read are returned with ``busy`` set (an
+    error only when nothing was ever read), so a page refreshing during a study never shows a
+    lock error and its counts never go down.
+    """
     path = db_path()
     if not path.exists():
         return WarehouseStatus(path, None, f"No warehouse at {path}.", missing=True)
     try:
-        return WarehouseStatus(path, counts(), None, missing=False)
+        current = counts()
     except WarehouseMissingError as exc:  # removed between the check and the read
         return WarehouseStatus(path, None, str(exc), missing=True)
+    except WarehouseLockedError as exc:
+        last = _LAST_COUNTS.get(str(path))
+        error = None if last is not None else str(exc)
+        return WarehouseStatus(path, last, error, missing=False, busy=True)
     except WarehouseError as exc:
         return WarehouseStatus(path, None, str(exc), missing=False)
+    _LAST_COUNTS[str(path)] = current
+    return WarehouseStatus(path, current, None, missing=False)
+
+
+def live_studies() -> dict[str, LiveStudy]:
+    """Progress of every study with a driver status file (:mod:`app.dashboard.live`)."""
+    return live.live_studies(db_path())
+
+
+def running_studies() -> tuple[str, ...]:
+    """Ids of the studies a driver runs right now, sorted."""
+    return tuple(sorted(i for i, study in live_studies().items() if study.running))
+
+
+def study_labels() -> dict[str, str]:
+    """``{study id: readable label}`` (:mod:`app.dashboard.study_labels`), running ones marked."""
+    from app.dashboard.browse import config_differences
+
+    return study_labels_of(studies(), live_studies(), differing=config_differences())
 
 
 def counts() -> dict[str, int]:
@@ -141,24 +185,15 @@ def correlations(*, target: str, by: str | None = None, study: str | None = None
     return _correlations(*_key(), target, by, study)
 
 
-def regressors(
-    *,
-    target: str,
-    by: str | None,
-    regressors: tuple[str, ...],
-    n_splits: int,
-    n_repeats: int,
-    study: str | None = None,
-    seed: int = 0,
-    importances: bool = False,
-) -> RegressionResult:
-    """:func:`analytics.regressors.evaluate_regressors` on the meta-dataset (slow: cached).
+def correlation_intervals(
+    *, target: str, by: str | None = None, study: str | None = None, method: str = "pearson"
+) -> pl.DataFrame:
+    """Bootstrap 95% intervals of each feature's correlation with ``target`` (cached).
 
-    Permutation importances, the slowest part, are computed only when ``importances``.
+    :func:`analytics.correlation_intervals.correlation_intervals` with
+    :data:`BOOTSTRAP_RESAMPLES` resamples, seed 0: ``group, feature, n, low, high``.
     """
-    return _regressors(
-        *_key(), target, by, regressors, n_splits, n_repeats, study, seed, importances
-    )
+    return _correlation_intervals(*_key(), target, by, study, method)
 
 
 def predictions(
@@ -173,7 +208,7 @@ def predictions(
     """Out-of-fold predictions of ``target`` by ``regressor``, one model per group (cached).
 
     :func:`analytics.regressors.cross_validated_predictions` within each value of ``by`` (as
-    :func:`regressors` scores each group on its own), so a point's prediction comes from a
+    the Regressors page scores each group on its own), so a point's prediction comes from a
     model that saw neither that network nor another group. Groups with fewer than ``n_splits``
     rows with a target cannot be cross-validated and are left out.
 
@@ -257,34 +292,17 @@ def _correlations(
     return correlation_table(meta.frame, target=target, features=meta.features_for(target), by=by)
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="Fitting regressors …", max_entries=32)
-def _regressors(
-    db: str,
-    stamp: tuple[int, ...],
-    target: str,
-    by: str | None,
-    names: tuple[str, ...],
-    n_splits: int,
-    n_repeats: int,
-    study: str | None,
-    seed: int,
-    importances: bool,
-) -> RegressionResult:
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Bootstrapping correlations …", max_entries=32)
+def _correlation_intervals(
+    db: str, stamp: tuple[int, ...], target: str, by: str | None, study: str | None, method: str
+) -> pl.DataFrame:
     meta = _meta_dataset(db, stamp, study)
     meta.require_target(target)
     meta.require_group(by)
-    return evaluate_regressors(
-        meta.frame,
-        target=target,
-        features=meta.features_for(target),
-        by=by,
-        regressors=list(names),
-        n_splits=n_splits,
-        n_repeats=n_repeats,
-        seed=seed,
-        importances=importances,
-        n_jobs=-1,
-    )
+    return analytics_correlation_intervals(
+        meta.frame, target=target, features=meta.features_for(target), by=by, method=method,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+    )  # fmt: skip
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="Predicting held-out networks …", max_entries=32)

@@ -16,7 +16,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.meta_dataset import MetaDataset
-from app.dashboard import browse, data
+from app.dashboard import browse, data, live
 
 __all__ = [
     "OPEN_NETWORK",
@@ -34,6 +34,7 @@ __all__ = [
     "current_study",
     "group_picker",
     "group_sizes",
+    "measured_metrics",
     "require_meta_dataset",
     "require_warehouse",
     "sidebar",
@@ -56,17 +57,24 @@ def sidebar() -> None:
     state = data.status()
     with st.sidebar:
         st.caption(f"Warehouse: `{state.path}`")
+        for study in data.live_studies().values():
+            if study.running:
+                left = "" if study.seconds_left is None else (
+                    f" ({live.format_duration(study.seconds_left)} left)"
+                )  # fmt: skip
+                st.caption(f"Running: `{study.study_id}`, {study.progress}{left}")
         if state.counts is None or state.empty:
             return
         ids = data.studies()["id"].to_list()
         if st.session_state.get(_STUDY_KEY) not in (None, *ids):
             del st.session_state[_STUDY_KEY]  # the chosen study is gone
         bind_query_param(_STUDY_KEY, "study", ids)
+        labels = data.study_labels()
         st.selectbox(
             "Study",
             [None, *ids],
             key=_STUDY_KEY,
-            format_func=lambda study: _ALL_STUDIES if study is None else study,
+            format_func=lambda study: _ALL_STUDIES if study is None else labels.get(study, study),
         )
         _write_query_param("study", st.session_state.get(_STUDY_KEY))
 
@@ -86,7 +94,7 @@ def require_warehouse(*, networks: bool = True) -> dict[str, int]:
     """
     state = data.status()
     if state.missing:
-        st.info(f"No warehouse at `{state.path}` yet. {empty_warehouse_hint()}")
+        _wait_for_warehouse(state.path)
         st.stop()
     if state.error is not None:
         st.error(state.error)
@@ -115,20 +123,39 @@ def require_meta_dataset(*, study: str | None | object = _SIDEBAR) -> MetaDatase
 
 
 def target_picker(
-    meta: MetaDataset, *, key: str, label: str = "Target metric", param: str | None = "target"
+    meta: MetaDataset,
+    *,
+    key: str,
+    label: str = "Target metric",
+    param: str | None = "target",
+    measured_only: bool = False,
 ) -> str:
     """A selectbox over the metric columns, preferring a test accuracy.
 
     The choice is kept in the URL as ``?{param}=...`` (no URL state when ``param`` is None).
+    With ``measured_only``, only metrics that some network of ``meta`` has are offered (a
+    study without ``test_acc`` is not offered it); the page stops when there is none.
     """
+    metrics = measured_metrics(meta) if measured_only else meta.metrics
+    if not metrics:
+        st.info("No network here has a measured metric yet.")
+        st.stop()
+    if st.session_state.get(key) not in (None, *metrics):
+        del st.session_state[key]  # e.g. the study changed and lacks the chosen metric
     if param is not None:
-        bind_query_param(key, param, meta.metrics)
+        bind_query_param(key, param, metrics)
     # A default index next to a value seeded in the session state makes Streamlit warn.
-    default = {} if key in st.session_state else {"index": _preferred(meta.metrics)}
-    chosen = st.selectbox(label, meta.metrics, key=key, **default)
+    default = {} if key in st.session_state else {"index": _preferred(metrics)}
+    chosen = st.selectbox(label, metrics, key=key, **default)
     if param is not None:
         _write_query_param(param, chosen)
     return chosen
+
+
+def measured_metrics(meta: MetaDataset) -> list[str]:
+    """The metric columns of ``meta`` with at least one finite value."""
+    frame = meta.frame
+    return [m for m in meta.metrics if frame.get_column(m).cast(pl.Float64).is_finite().any()]
 
 
 def group_picker(
@@ -242,6 +269,25 @@ def group_sizes(table: pl.DataFrame) -> str:
     return ", ".join(f"{group} {n}" for group, n in sizes.iter_rows())
 
 
+def _wait_for_warehouse(path) -> None:
+    """Say that there is no warehouse yet, and check again every few seconds: a page opened
+    before a study or import creates the file shows it once it appears, without a reload."""
+
+    @st.fragment(run_every=live.REFRESH_SECONDS)
+    def waiting() -> None:
+        if path.exists():
+            st.rerun()  # the whole page, now with a warehouse
+        st.info(f"No warehouse at `{path}` yet. {empty_warehouse_hint()}")
+        for study in data.live_studies().values():
+            if study.running:
+                st.caption(
+                    f"Study `{study.study_id}` is running ({study.progress}); this page shows "
+                    "its networks as soon as the first ones land."
+                )
+
+    waiting()
+
+
 def _write_query_param(param: str, value: object) -> None:
     if value is None:
         st.query_params.pop(param, None)
@@ -282,19 +328,3 @@ def _preferred(metrics: Sequence[str]) -> int:
         if "test" in name and "acc" in name:
             return i
     return 0
-
-
-def require_run(run: bool, args: dict, *, key: str, hint: str) -> None:
-    """Stop the page until **Run** was pressed for exactly these regressor settings.
-
-    Fitting regressors is slow, so pages fit only on request; ``key`` remembers the settings
-    of the last run in the session, and a changed setting asks for a new run.
-    """
-    if run:
-        if not args["regressors"]:
-            st.warning("Choose at least one regressor.")
-            st.stop()
-        st.session_state[key] = args
-    if st.session_state.get(key) != args:
-        st.info(hint)
-        st.stop()

@@ -68,7 +68,11 @@ def run_regressors(app: AppTest, names: list[str], *, folds: int = 3) -> AppTest
 def test_the_newest_priors_study_is_shown_with_its_accuracies(monkeypatch, priors_db):
     app = open_page(monkeypatch, priors_db.path)
     study = app.selectbox(key="priors_study")
-    assert study.options == [NEW, OLD]  # priors studies only, newest first
+    # Priors studies only, newest first, with readable labels ending in the id.
+    assert [label.rsplit(" [", 1)[1] for label in study.options] == [f"{NEW}]", f"{OLD}]"]
+    assert (
+        study.options[0].startswith("priors · ") and " · n=24 · preset=demo [" in study.options[0]
+    )
     assert study.value == NEW
     spec, (runs,) = chart(app, 0)
     assert {"boxplot", "circle"} <= marks(spec)

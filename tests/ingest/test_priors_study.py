@@ -1,12 +1,15 @@
 """The priors study end to end on a tiny configuration: stored, featured, resumable, validated."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 
+import duckdb
 import networkx as nx
+import polars as pl
 import pytest
 import torch
 
@@ -72,13 +75,56 @@ def test_an_interrupted_run_resumes_without_duplicates(tmp_path, monkeypatch):
 
     monkeypatch.setattr(study_driver, "run_jobs", interrupted_after_three)
     with pytest.raises(KeyboardInterrupt):
-        run_priors_study(config, db=db, workers=1)
+        run_priors_study(config, db=db, workers=1, pack=1)
     assert queries.counts(db)["networks"] == 3  # finished work was kept
     monkeypatch.setattr(study_driver, "run_jobs", real_run_jobs)
-    summary = run_priors_study(config, db=db, workers=1)
+    summary = run_priors_study(config, db=db, workers=1, pack=1)
     assert (summary.already_done, summary.trained) == (3, 5)
     names = queries.networks(db)["name"].to_list()
     assert len(names) == len(set(names)) == 8
+
+
+def test_pack_3_stores_the_records_of_pack_1_even_across_an_interrupted_run(tmp_path, monkeypatch):
+    """The study's identity does not depend on packing: same study id, same network ids, same
+    metrics (up to float summation order), whether networks train alone or in packs of 3 — and
+    a resumed packed run packs only the networks not stored yet."""
+    config = tiny(graphs_per_generator=2)  # 2 cells x 4 graphs
+    alone = run_priors_study(config, db=tmp_path / "alone.duckdb", workers=1, pack=1)
+    db = tmp_path / "packed.duckdb"
+    real_run_jobs, units = study_driver.run_jobs, []
+
+    def interrupted_after_the_first_pack(fn, jobs, **kwargs):
+        units.append([len(unit.jobs) for unit in jobs])
+        for item in real_run_jobs(fn, jobs, **kwargs):
+            yield item
+            if len(units) == 1:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(study_driver, "run_jobs", interrupted_after_the_first_pack)
+    with pytest.raises(KeyboardInterrupt):
+        run_priors_study(config, db=db, workers=1, pack=3)
+    assert queries.counts(db)["networks"] == 3  # the first pack (3 gru networks) landed whole
+    packed = run_priors_study(config, db=db, workers=1, pack=3)
+    assert units == [[3, 1, 3, 1], [1, 3, 1]]  # the resume packed only the 5 missing networks
+    assert packed.study_id == alone.study_id
+    assert (packed.already_done, packed.trained, packed.failed) == (3, 5, {})
+    a = queries.meta_dataset(tmp_path / "alone.duckdb").sort("name")
+    b = queries.meta_dataset(db).sort("name")
+    assert a["network_id"].to_list() == b["network_id"].to_list()
+    assert a["name"].to_list() == b["name"].to_list()
+    with duckdb.connect(str(db), read_only=True) as con:
+        attributes = [row[0] for row in con.execute("SELECT attributes FROM networks").fetchall()]
+    sizes = [json.loads(text).get("pack_size", 1) for text in attributes]
+    assert sorted(sizes) == [1, 1, 3, 3, 3, 3, 3, 3]  # really trained in packs
+    for column in ("train_loss", "train_acc", "test_loss", "test_acc"):
+        assert b[column].to_list() == pytest.approx(a[column].to_list(), rel=1e-5, abs=1e-6)
+    for network_a, network_b in zip(a["network_id"], b["network_id"], strict=True):
+        per_epoch = [
+            queries.metrics_of(d, network_id=n).filter(pl.col("metric") != "wall_time")
+            .sort("epoch", "split", "metric")["value"].to_list()
+            for d, n in ((tmp_path / "alone.duckdb", network_a), (db, network_b))
+        ]  # fmt: skip
+        assert per_epoch[1] == pytest.approx(per_epoch[0], rel=1e-5, abs=1e-6)
 
 
 def test_a_killed_command_resumes_on_the_next_run(tmp_path):

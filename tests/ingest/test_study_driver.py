@@ -42,6 +42,14 @@ def _orphans(db: Path) -> dict[str, int]:
         }
 
 
+def _tables(db: Path) -> set[str]:
+    """The tables of ``db``; the schema is created in one transaction, so all or none."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert not tables or {"networks", *CHILD_TABLES} <= tables, tables
+    return tables
+
+
 def _names(db: Path) -> list[str]:
     with duckdb.connect(str(db), read_only=True) as con:
         return [r[0] for r in con.execute("SELECT name FROM networks ORDER BY name").fetchall()]
@@ -227,7 +235,7 @@ def test_killing_the_driver_or_its_workers_at_random_moments_loses_and_duplicate
                 os.kill(pid, signal.SIGKILL)
             out, err = driver.communicate(timeout=120)
             assert driver.returncode == 0, err
-        if db.exists():
+        if db.exists() and _tables(db):  # a kill during the first migration leaves no table
             names = _names(db)
             assert len(names) == len(set(names)) and _orphans(db) == dict.fromkeys(CHILD_TABLES, 0)
     summary = run_study(fake_study(jobs), db=db, workers=1)

@@ -12,7 +12,9 @@ from app.dashboard import browse, data, widgets
 st.title("Compare studies")
 widgets.require_warehouse()
 ids = data.studies()["id"].to_list()  # newest first
-chosen = st.multiselect("Studies", ids, default=ids[:2], key="compare_studies")
+labels = data.study_labels()
+chosen = st.multiselect("Studies", ids, default=ids[:2], key="compare_studies",
+                        format_func=lambda study: labels.get(study, study))  # fmt: skip
 if len(chosen) < 2:
     st.info("Pick two or more studies to compare.")
     st.stop()

@@ -59,10 +59,18 @@ view = table.select(
     .alias("significant"),
     "note",
 )  # fmt: skip
+intervals = []
+if st.checkbox("Bootstrap 95% intervals", key="correlations_bootstrap"):
+    bounds = data.correlation_intervals(target=target, by=by, study=study, method=method)
+    view = view.join(bounds.select("group", "feature", ci_low="low", ci_high="high"),
+                     on=["group", "feature"], how="left", maintain_order="left")  # fmt: skip
+    view = view.select(*view.columns[:4], "ci_low", "ci_high", *view.columns[4:-2])
+    intervals = ["ci_low", "ci_high"]
+    st.caption(f"Percentile bootstrap over {data.BOOTSTRAP_RESAMPLES} resamples of the pairs.")
 styled = (
     view.to_pandas()
     .style.map(widgets.correlation_heat, subset=[coefficient])
-    .format("{:.3f}", subset=[coefficient], na_rep="–")
+    .format("{:.3f}", subset=[coefficient, *intervals], na_rep="–")
     .format("{:.2e}", subset=[p_value, p_adjusted], na_rep="–")
 )
 st.caption(

@@ -1,39 +1,71 @@
-"""Overview: what the warehouse holds — table counts, studies and their networks."""
+"""Overview: what the warehouse holds — table counts, studies with their live progress, networks.
+
+With **Auto-refresh** on, the counts and studies redraw on their own while a study runs (every
+5 s, backing off while the writer holds the file; not at all when nothing runs).
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app.dashboard import data, widgets
+from app.dashboard import data, live, widgets
+from app.dashboard.study_labels import studies_with_progress
+
+_INTERVAL = "overview_refresh_seconds"  # the current auto-refresh interval (session state)
 
 st.title("sparsescope")
 st.caption("The structure of sparse neural networks, and how it relates to their performance.")
+widgets.require_warehouse(networks=False)
+auto = st.toggle("Auto-refresh while a study runs", value=False, key="overview_auto_refresh")
 
-counts = widgets.require_warehouse(networks=False)
-for column, (table, count) in zip(st.columns(len(counts)), counts.items(), strict=True):
-    column.metric(table.capitalize(), f"{count:,}")
-
-if counts["networks"] == 0:
-    st.info(f"The warehouse is empty. {widgets.empty_warehouse_hint()}")
-    st.stop()
-
-st.subheader("Studies")
-st.dataframe(
-    data.studies(),
-    hide_index=True,
-    column_config={
-        "id": "Study",
-        "kind": "Kind",
-        "created": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
-        "config": st.column_config.TextColumn("Configuration", width="large"),
-        "networks": st.column_config.NumberColumn("Networks"),
-    },
+state, running = data.status(), data.running_studies()
+interval = live.next_interval(
+    st.session_state.get(_INTERVAL), running=auto and bool(running), busy=state.busy
 )
+st.session_state[_INTERVAL] = interval
+if auto:
+    st.caption(
+        f"Refreshing every {interval:g} s." if interval else "Nothing runs: no refresh needed."
+    )
 
-study = widgets.current_study()
-networks = data.networks(study)
-st.subheader(f"Networks of {study}" if study else "Networks")
-shown = 1000
-st.dataframe(networks.head(shown), hide_index=True)
-if networks.height > shown:
-    st.caption(f"Showing {shown:,} of {networks.height:,} networks; use the SQL page for the rest.")
+
+@st.fragment(run_every=interval)
+def overview() -> None:
+    """The live part of the page; a change in what runs (or a busy file) redraws it all."""
+    now = data.status()
+    if now.counts is None:
+        st.error(now.error)
+        return
+    if auto and (data.running_studies() != running or now.busy):
+        st.rerun()  # a new interval: a study started or ended, or the writer holds the file
+    for column, (table, count) in zip(st.columns(len(now.counts)), now.counts.items(), strict=True):
+        column.metric(table.capitalize(), f"{count:,}")
+    if now.busy:
+        st.caption("A study is writing to the warehouse: counts as last read.")
+    studies = studies_with_progress(data.studies(), data.live_studies())
+    if studies.height:
+        st.subheader("Studies")
+        st.dataframe(
+            studies,
+            hide_index=True,
+            column_config={
+                "id": "Study", "kind": "Kind", "status": "Status", "progress": "Networks done",
+                "time_left": "Time left",
+                "networks": st.column_config.NumberColumn("Stored"),
+                "created": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
+                "config": st.column_config.TextColumn("Configuration", width="large"),
+            },
+        )  # fmt: skip
+    if now.counts["networks"] == 0:
+        st.info(f"The warehouse is empty. {widgets.empty_warehouse_hint()}")
+        return
+    study = widgets.current_study()
+    networks = data.networks(study)
+    st.subheader(f"Networks of {study}" if study else "Networks")
+    shown = 1000
+    st.dataframe(networks.head(shown), hide_index=True)
+    if networks.height > shown:
+        st.caption(f"Showing {shown:,} of {networks.height:,} networks; use the SQL page for more.")
+
+
+overview()

@@ -8,7 +8,8 @@ import streamlit as st
 
 from analytics.correlation_notes import SIGNIFICANCE_LEVEL, annotate_correlations
 from analytics.regressors import list_regressors
-from app.dashboard import data, widgets
+from app.dashboard import data, regressor_panel, widgets
+from app.dashboard.study_picker import pick_study
 
 _TARGET, _BY = "test_acc", "cell"  # the paper relates test accuracy to structure per cell type
 _LAST_RUN = "priors_last_run"
@@ -23,7 +24,7 @@ if not studies:
         "`sparsescope study priors --preset demo`, then reload this page."
     )
     st.stop()
-study = st.selectbox("Priors study", studies, key="priors_study")
+study = pick_study("Priors study", studies, key="priors_study", param="priors_study")
 meta = data.meta_dataset(study)
 if _TARGET not in meta.metrics or not meta.features_for(_TARGET):
     st.info(f"Study {study} has no `{_TARGET}` or no graph features yet (`sparsescope features`).")
@@ -56,24 +57,23 @@ st.caption(
 widgets.download_csv(table, "table1", study, _TARGET, _BY, "pearson")
 
 st.subheader("Predicting test accuracy from structure")
-with st.form("priors_form"):
-    left, folds, repeats = st.columns([3, 1, 1])
-    chosen = left.multiselect(
-        "Regressors", list_regressors(), default=list_regressors(), key="priors_regressors"
-    )
-    n_splits = folds.number_input("Folds", 2, 10, 5, key="priors_folds")
-    n_repeats = repeats.number_input("Repeats", 1, 10, 3, key="priors_repeats")
-    run = st.form_submit_button("Run", type="primary")
+left, folds, repeats = st.columns([3, 1, 1])
+chosen = left.multiselect(
+    "Regressors", list_regressors(), default=list_regressors(), key="priors_regressors"
+)
+n_splits = folds.number_input("Folds", 2, 10, 5, key="priors_folds")
+n_repeats = repeats.number_input("Repeats", 1, 10, 3, key="priors_repeats")
+run = st.button("Run", type="primary")
 args = {
     "target": _TARGET, "by": _BY, "regressors": tuple(chosen), "n_splits": int(n_splits),
     "n_repeats": int(n_repeats), "study": study,
 }  # fmt: skip
-widgets.require_run(
+shown = regressor_panel.last_run(
     run, args, key=_LAST_RUN,
     hint="Choose regressors, then press **Run** (one model per cell type; results are cached).",
 )  # fmt: skip
-
-scores = data.regressors(**args).scores.rename({"group": _BY})
+fitted = meta if shown["study"] == study else data.meta_dataset(shown["study"])
+scores = regressor_panel.fit_with_progress(fitted, shown).scores.rename({"group": _BY})
 st.dataframe(
     scores.select(_BY, "regressor", "n", "cv_r2_mean", "cv_r2_std", "paper_r2", "note"),
     hide_index=True,
@@ -84,12 +84,16 @@ st.dataframe(
     },
 )
 
-regressor = st.selectbox("Predicted vs actual, out of fold, for", chosen, key="priors_regressor")
+regressor = st.selectbox(
+    "Predicted vs actual, out of fold, for", shown["regressors"], key="priors_regressor"
+)
 fits = data.predictions(
-    target=_TARGET, regressor=regressor, by=_BY, n_splits=int(n_splits), study=study
+    target=_TARGET, regressor=regressor, by=_BY, n_splits=shown["n_splits"], study=shown["study"]
 ).select("name", _BY, pl.col(_TARGET).alias("actual"), "predicted")
 if fits.height == 0:
-    st.info(f"No cell type has the {int(n_splits)} networks needed for out-of-fold predictions.")
+    st.info(
+        f"No cell type has the {shown['n_splits']} networks needed for out-of-fold predictions."
+    )
     st.stop()
 span = pl.concat([fits["actual"], fits["predicted"]])
 x = alt.X("actual:Q", title="Actual test accuracy", scale=alt.Scale(zero=False))
