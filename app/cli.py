@@ -20,10 +20,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from app.cli_nas import study_nas
 from app.cli_prune_ffn import prune_ffn
 from app.cli_prune_rnn import prune_rnn
-
-from app.cli_nas import study_nas
 from app.cli_reber import reber_app
 from app.cli_report import report
 from app.cli_sql_output import SqlFormat, print_result
