@@ -11,9 +11,12 @@ from warehouse import queries_pruning
 
 __all__ = ["accuracy_curves", "layer_connections", "pruning_studies", "pruning_steps"]
 
+FEED_FORWARD_KIND = "prune-ffn"  # the kind ingest/ffn_pruning_study.py gives its studies
+
 
 def pruning_studies() -> pl.DataFrame:
-    """Studies with pruning runs (``id, kind, runs``), newest first."""
+    """Feed-forward pruning studies (``id, kind, runs``), newest first: a recurrent pruning
+    study also holds pruning runs, but its steps have none of this page's settings."""
     return _studies(*data.cache_key())
 
 
@@ -50,7 +53,7 @@ def layer_connections(network_id: str) -> pl.DataFrame:
 
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner=False)
 def _studies(db: str, stamp: tuple[int, ...]) -> pl.DataFrame:
-    return queries_pruning.pruning_studies(db)
+    return queries_pruning.pruning_studies(db, kind=FEED_FORWARD_KIND)
 
 
 @st.cache_data(ttl=data.CACHE_TTL, show_spinner="Reading pruning steps …", max_entries=16)

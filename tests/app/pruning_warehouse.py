@@ -10,12 +10,18 @@ import polars as pl
 from warehouse.pruning_store import PruningRunRecord, store_pruning_run
 from warehouse.records import Metric, NetworkRecord, StudyRecord
 
-__all__ = ["STUDY", "store_hand_run"]
+__all__ = ["HAND_RUNS", "PRUNED_AT", "STUDY", "base_graph", "store_hand_run", "store_hand_runs"]
 
 STUDY = StudyRecord(id="prune-ffn-test", kind="prune-ffn")
+PRUNED_AT = {(0, 2): 1, (0, 3): 2, (2, 4): 2}  # the step a connection goes: step 2 leaves 3 of 6
+HAND_RUNS = (  # (method, seed, test accuracy after each step)
+    ("random", 0, [0.6, 0.4]),
+    ("random", 1, [0.8, 0.6]),
+    ("magnitude_class_blinded", 0, [0.9, 0.85]),
+)
 
 
-def _base() -> nx.DiGraph:
+def base_graph() -> nx.DiGraph:
     """2 inputs -> 2 hidden -> 1 output: layer pairs 0->1 (4 edges) and 1->2 (2 edges)."""
     graph = nx.DiGraph()
     graph.add_nodes_from([(0, {"layer": 0}), (1, {"layer": 0}), (2, {"layer": 1}),
@@ -26,10 +32,9 @@ def _base() -> nx.DiGraph:
 
 
 def store_hand_run(db: Path, method: str, seed: int, accuracies: list[float]) -> None:
-    base = NetworkRecord(name=f"base/{seed}", graph=_base(), family="feedforward", seed=seed,
+    base = NetworkRecord(name=f"base/{seed}", graph=base_graph(), family="feedforward", seed=seed,
                          metrics=[Metric(1, "test", "acc", 0.9)])  # fmt: skip
-    pruned = {(0, 2): 1, (0, 3): 2, (2, 4): 2}  # step 2 leaves 3 of 6 edges
-    rows = [(u, v, d["weight"], pruned.get((u, v))) for u, v, d in _base().edges(data=True)]
+    rows = [(u, v, d["weight"], PRUNED_AT.get((u, v))) for u, v, d in base_graph().edges(data=True)]
     key = f"{method}/{seed}"
     run = PruningRunRecord(
         run_key=key, base_name=base.name, method=method, scheme="percentage", seed=seed,
@@ -47,3 +52,9 @@ def store_hand_run(db: Path, method: str, seed: int, accuracies: list[float]) ->
         for i, acc in enumerate(accuracies, start=1)
     ]
     store_pruning_run(db, STUDY, base, run, steps)
+
+
+def store_hand_runs(db: Path) -> None:
+    """Store every run of :data:`HAND_RUNS` (graph features not landed)."""
+    for method, seed, accuracies in HAND_RUNS:
+        store_hand_run(db, method, seed, accuracies)

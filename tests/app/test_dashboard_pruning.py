@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ingest.feature_landing import land_missing_features
-from tests.app.pruning_warehouse import store_hand_run
+from tests.app.pruning_warehouse import store_hand_runs
 
 MAIN = Path(__file__).resolve().parents[2] / "app" / "dashboard" / "main.py"
 
@@ -18,9 +18,7 @@ MAIN = Path(__file__).resolve().parents[2] / "app" / "dashboard" / "main.py"
 @pytest.fixture
 def app(tmp_path, monkeypatch) -> AppTest:
     db = tmp_path / "w.duckdb"
-    store_hand_run(db, "random", 0, [0.6, 0.4])
-    store_hand_run(db, "random", 1, [0.8, 0.6])
-    store_hand_run(db, "magnitude_class_blinded", 0, [0.9, 0.85])
+    store_hand_runs(db)  # random seeds 0 and 1, magnitude_class_blinded seed 0
     land_missing_features(db, n_jobs=1)
     monkeypatch.setenv("SPARSESCOPE_DB", str(db))
     test = AppTest.from_file(MAIN, default_timeout=60).run()
@@ -59,3 +57,23 @@ def test_the_feature_path_and_the_layer_table_show_the_surviving_structure(app):
     kept = dict(zip(table["layers"], table["kept"], strict=True))
     assert kept == {"0 → 1": 2, "1 → 2": 1}  # step 2: (0,2), (0,3) and (2,4) are gone
     assert lost == pytest.approx({"0 → 1": 0.5, "1 → 2": 0.5})
+
+
+def test_a_newer_recurrent_pruning_study_is_not_offered_as_a_feed_forward_one(
+    tmp_path, monkeypatch
+):
+    from tests.app.pruning_warehouse import STUDY
+    from tests.app.rnn_pruning_db import build_rnn_pruning_db
+
+    db = tmp_path / "w.duckdb"
+    store_hand_runs(db)
+    build_rnn_pruning_db(db)  # newer, and it holds pruning runs too
+    monkeypatch.setenv("SPARSESCOPE_DB", str(db))
+    test = AppTest.from_file(MAIN, default_timeout=60).run()
+    test.switch_page("views/pruning.py").run()
+    assert not test.exception, [e.value for e in test.exception]
+    assert test.selectbox(key="pruning_study").options == [STUDY.id]
+    kept = dict(
+        zip(test.dataframe[0].value["layers"], test.dataframe[0].value["kept"], strict=True)
+    )
+    assert kept == {"0 → 1": 2, "1 → 2": 1}  # random seed 1, step 2, as on its own

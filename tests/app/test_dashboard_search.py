@@ -11,32 +11,16 @@ import pytest
 from scipy import stats
 from streamlit.testing.v1 import AppTest
 
-from warehouse.records import Metric, NetworkRecord, StudyRecord
+from tests.app.search_warehouse import STUDY, best_so_far_records
+from warehouse.records import Metric, NetworkRecord
 from warehouse.store import store_records
 
 MAIN = Path(__file__).resolve().parents[2] / "app" / "dashboard" / "main.py"
-STUDY = StudyRecord(id="nas-test", kind="nas", config={})
-
-
-def candidate(strategy: str, index: int, query: int, score: float, *, measured: bool = True):
-    graph = nx.DiGraph([(0, 1), (1, 2)])
-    metrics = ([Metric(1, "validation", "acc", score), Metric(1, "test", "acc", score - 0.1)]
-               if measured else [Metric(0, "validation", "predicted_acc", score)])  # fmt: skip
-    return NetworkRecord(
-        name=f"{strategy}/seed0/{index:04d}", graph=graph, family="nas_cnn", seed=0,
-        generator=strategy, metrics=metrics,
-        labels={"strategy": strategy, "scored_by": "measured" if measured else "predicted"},
-        attributes={"generation": index, "query": query, "search_run": f"{strategy}/seed0"},
-    )  # fmt: skip
 
 
 def test_best_so_far_counts_only_measured_candidates(monkeypatch, tmp_path):
     db = tmp_path / "w.duckdb"
-    records = [candidate("genetic", i, i + 1, s) for i, s in enumerate([0.5, 0.7, 0.6])]
-    records += [candidate("genetic_predictor", 0, 1, 0.4),
-                candidate("genetic_predictor", 1, 2, 0.8),
-                candidate("genetic_predictor", 2, 2, 0.95, measured=False)]  # fmt: skip
-    store_records(db, STUDY, records)
+    store_records(db, STUDY, best_so_far_records())
     monkeypatch.setenv("SPARSESCOPE_DB", str(db))
     app = AppTest.from_file(MAIN, default_timeout=60).run()
     app.switch_page("views/search.py").run()
