@@ -60,14 +60,13 @@ def study_nas(
 ) -> None:
     """Genetic search over CNN genotypes, with and without a structural predictor, against
     regularized evolution and random search → every candidate in the warehouse (resumable)."""
-    from app.cli import _progress, _split, console, error_console
+    from app.cli_common import console, split_list, study_progress
     from ingest.nas_config import make_nas_config
     from ingest.nas_study import run_nas_study
-    from ingest.study_driver import StudyProgress
 
     config = make_nas_config(
-        preset, dataset=dataset, data_dir=data_dir, strategies=_split(strategies),
-        seeds=[int(s) for s in _split(seeds)] if seeds else None, generations=generations,
+        preset, dataset=dataset, data_dir=data_dir, strategies=split_list(strategies),
+        seeds=[int(s) for s in split_list(seeds)] if seeds else None, generations=generations,
         population=population, predictor=predictor, estimation_fraction=estimation_fraction,
         epochs=epochs,
     )  # fmt: skip
@@ -76,26 +75,18 @@ def study_nas(
     # bad or missing data files: one error line before any progress bar (cached per process)
     load_search_data(config.dataset, config.data_dir, config.validation_fraction,
                      config.data_seed)  # fmt: skip
-    with _progress() as progress:
-        task = progress.add_task(f"nas/{config.preset} search runs", total=None)
 
-        def on_network(outcome, name: str) -> None:
-            progress.advance(task)
-            if isinstance(outcome, Exception):
-                error_console.print(f"[yellow]failed:[/] {name}: {outcome}")
-            else:
-                best, spent = outcome.summary["best_validation_acc"], outcome.summary["trainings"]
-                progress.console.print(f"{name}: best validation acc {best:.4f} after "
-                                       f"{spent:.0f} trainings")  # fmt: skip
+    def on_result(outcome, name: str) -> None:
+        best, spent = outcome.summary["best_validation_acc"], outcome.summary["trainings"]
+        bar.console.print(f"{name}: best validation acc {best:.4f} after {spent:.0f} trainings")
 
+    with study_progress(f"nas/{config.preset} search runs", on_result=on_result) as (
+        progress,
+        bar,
+    ):
         summary = run_nas_study(
-            config, db=db, executor=executor, workers=workers,
-            progress=StudyProgress(
-                on_start=lambda total, done: progress.update(task, total=total, completed=done),
-                on_network=on_network,
-                on_warning=lambda m: error_console.print(f"[yellow]warning:[/] {m}"),
-            ),
-        )  # fmt: skip
+            config, db=db, executor=executor, workers=workers, progress=progress
+        )
     console.print(
         f"Study {summary.study_id}: {summary.trained} search runs done, {summary.already_done} "
         f"already stored, {len(summary.failed)} failed, in {summary.seconds:.0f} s "

@@ -12,13 +12,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from app.cli_common import console, split_list, study_progress
 
 __all__ = ["percent_to_fraction", "prune_ffn"]
-
-_console = Console()
-_errors = Console(stderr=True)
 
 
 def percent_to_fraction(value: float | None, option: str) -> float | None:
@@ -88,12 +85,12 @@ def prune_ffn(
     """Prune MNIST feed-forward nets with the paper's methods and schemes, every step stored
     as a network (resumable: run it again after an interruption)."""
     from ingest.ffn_pruning_config import load_ffn_pruning_config, make_ffn_pruning_config
-    from ingest.ffn_pruning_study import StudyProgress, run_ffn_pruning_study
+    from ingest.ffn_pruning_study import run_ffn_pruning_study
 
     overrides = {
         "repeats": repeats, "dataset": dataset,
         "data_dir": str(data_dir) if data_dir is not None else None,
-        "methods": _split(methods), "schemes": _split(schemes),
+        "methods": split_list(methods), "schemes": split_list(schemes),
         "target_sparsity": percent_to_fraction(target_compression, "--target-compression"),
         "base_epochs": base_epochs, "retrain_epochs": retrain_epochs,
         "expensive_every": expensive_every,
@@ -102,30 +99,11 @@ def prune_ffn(
         chosen = load_ffn_pruning_config(config, **overrides)
     else:
         chosen = make_ffn_pruning_config(preset, **overrides)
-    progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=_errors,
-    )  # fmt: skip
-    with progress:
-        task = progress.add_task(f"prune-ffn/{chosen.preset}", total=None)
-
-        def on_start(total: int, already: int) -> None:
-            progress.update(task, total=total, completed=already)
-
-        def on_network(outcome, name: str) -> None:
-            progress.advance(task)
-            if isinstance(outcome, Exception):
-                _errors.print(f"[yellow]failed:[/] {name}: {outcome}", highlight=False)
-
-        def on_warning(message: str) -> None:
-            _errors.print(f"[yellow]warning:[/] {message}", highlight=False)
-
+    with study_progress(f"prune-ffn/{chosen.preset}") as (progress, _bar):
         summary = run_ffn_pruning_study(
-            chosen, db=db, executor=executor, workers=workers,
-            progress=StudyProgress(on_start=on_start, on_network=on_network,
-                                   on_warning=on_warning),
-        )  # fmt: skip
-    _console.print(
+            chosen, db=db, executor=executor, workers=workers, progress=progress
+        )
+    console.print(
         f"Study {summary.study_id}: {summary.trained} pruning runs done, "
         f"{summary.already_done} already stored, {len(summary.failed)} failed, in "
         f"{summary.seconds:.0f} s. Next: sparsescope report pruning-ffn --study "
@@ -133,7 +111,3 @@ def prune_ffn(
     )
     if summary.failed:
         raise typer.Exit(1)
-
-
-def _split(text: str | None) -> list[str] | None:
-    return [part.strip() for part in text.split(",") if part.strip()] if text else None

@@ -17,13 +17,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from app.cli_common import console, error_console, progress_bar, split_list, study_progress
 
 __all__ = ["prune_rnn"]
-
-_console = Console()
-_errors = Console(stderr=True)
 
 
 def prune_rnn(
@@ -63,48 +60,30 @@ def prune_rnn(
     """Base RNNs per cell → pruned i2h / h2h / both at every p, re-trained 0/1/2 epochs →
     warehouse (resumable)."""
     from ingest.rnn_pruning_study import (
-        StudyProgress,
         make_study_config,
         run_rnn_pruning_study,
         study_id_for,
     )
 
     config = make_study_config(
-        preset, reber_csv=reber_csv, repeats=repeats, cells=_split(cells),
-        targets=_split(targets), percents=_numbers(percents, "percents"),
+        preset, reber_csv=reber_csv, repeats=repeats, cells=split_list(cells),
+        targets=split_list(targets), percents=_numbers(percents, "percents"),
         base_epochs=base_epochs, sequences=sequences, seed=seed,
     )  # fmt: skip
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=_errors,
-    ) as progress:  # fmt: skip
-        bases = progress.add_task("base models", total=len(config.cells) * config.repeats)
-        runs = progress.add_task(f"prune-rnn/{config.preset} runs", total=None)
+    bar = progress_bar()
+    bases = bar.add_task("base models", total=len(config.cells) * config.repeats)
 
-        def on_base(job, outcome) -> None:
-            progress.advance(bases)
-            if isinstance(outcome, Exception):
-                _errors.print(f"[yellow]failed:[/] {job.name}: {outcome}", highlight=False)
+    def on_base(job, outcome) -> None:
+        bar.advance(bases)
+        if isinstance(outcome, Exception):
+            error_console.print(f"[yellow]failed:[/] {job.name}: {outcome}", highlight=False)
 
-        def on_start(total: int, already: int) -> None:
-            progress.update(bases, completed=len(config.cells) * config.repeats)
-            progress.update(runs, total=total, completed=already)
-
-        def on_network(outcome, name: str) -> None:
-            progress.advance(runs)
-            if isinstance(outcome, Exception):
-                _errors.print(f"[yellow]failed:[/] {name}: {outcome}", highlight=False)
-
-        def on_warning(message: str) -> None:
-            _errors.print(f"[yellow]warning:[/] {message}", highlight=False)
-
+    with study_progress(f"prune-rnn/{config.preset} runs", progress=bar) as (progress, _bar):
         summary = run_rnn_pruning_study(
             config, db=db, executor=executor, workers=workers, on_base=on_base,
-            progress=StudyProgress(
-                on_start=on_start, on_network=on_network, on_warning=on_warning
-            ),
+            progress=progress,
         )  # fmt: skip
-    _console.print(
+    console.print(
         f"Study {summary.study_id}: {summary.trained} run(s) done, {summary.already_done} "
         f"already stored, {len(summary.failed)} failed, in {summary.seconds:.0f} s. Next: "
         f"sparsescope report pruning-rnn --study {study_id_for(config)}"
@@ -113,12 +92,8 @@ def prune_rnn(
         raise typer.Exit(1)
 
 
-def _split(text: str | None) -> list[str] | None:
-    return [part.strip() for part in text.split(",") if part.strip()] if text else None
-
-
 def _numbers(text: str | None, option: str) -> list[float] | None:
-    parts = _split(text)
+    parts = split_list(text)
     if parts is None:
         return None
     try:

@@ -196,12 +196,12 @@ def test_a_malformed_command_line_shows_usage_and_exits_2(monkeypatch, capsys, t
 
 def test_ctrl_c_during_a_study_prints_interrupted_and_exits_130(monkeypatch, capsys, tmp_path):
     """Typer turns the KeyboardInterrupt into a returned 130; main() must not drop it."""
-    import app.cli
+    import app.cli_studies
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(app.cli, "_run_priors", interrupted)
+    monkeypatch.setattr(app.cli_studies, "run_priors", interrupted)
     code, _, err = run(monkeypatch, capsys, "study", "priors", "--db", tmp_path / "w.duckdb")
     assert code == 130
     assert "Interrupted: finished work is kept" in err

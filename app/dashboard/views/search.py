@@ -11,7 +11,7 @@ import streamlit as st
 from analytics.nas_search import best_so_far, curve_summary, generation_summary
 from analytics.nas_table_curves import curve_bands
 from analytics.regressors.rank_metrics import kendall_tau
-from app.dashboard import data, widgets
+from app.dashboard import data, regressor_panel, widgets
 from app.dashboard.genotype_chart import genotype_chart
 from warehouse.queries import load_graph
 from warehouse.queries_nas import (
@@ -155,8 +155,10 @@ else:
     ), width="stretch")  # fmt: skip
 
     if st.button("Compute permutation importances (slow)", key="search_importances"):
-        result = data.regressors(target=_TARGET, by=None, regressors=(regressor,), n_splits=5,
-                                 n_repeats=1, study=study, importances=True)  # fmt: skip
+        result = regressor_panel.fit_with_progress(data.meta_dataset(study), {
+            "target": _TARGET, "by": None, "regressors": (regressor,), "n_splits": 5,
+            "n_repeats": 1, "study": study, "importances": True,
+        })  # fmt: skip
         top = result.importances.sort("importance_mean", descending=True).head(15)
         if top.is_empty():
             st.info("No importances: the regressors need at least 10 trained candidates.")
