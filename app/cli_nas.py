@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from app.cli_common import DbOption
+
 __all__ = ["study_nas"]
 
 
@@ -48,15 +50,7 @@ def study_nas(
     epochs: Annotated[int | None, typer.Option(help="Training epochs per candidate.")] = None,
     executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
     workers: Annotated[int, typer.Option(help="Parallel search runs.")] = 2,
-    db: Annotated[
-        Path | None,
-        typer.Option(
-            "--db",
-            envvar="SPARSESCOPE_DB",
-            show_default=False,
-            help="Warehouse file (default: ./sparsescope.duckdb).",
-        ),
-    ] = None,  # fmt: skip
+    db: DbOption = None,
 ) -> None:
     """Genetic search over CNN genotypes, with and without a structural predictor, against
     regularized evolution and random search → every candidate in the warehouse (resumable)."""

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli_common import console, split_list, study_progress
+from app.cli_common import DbOption, console, split_list, study_progress
 
 __all__ = ["percent_to_fraction", "prune_ffn"]
 
@@ -75,12 +75,7 @@ def prune_ffn(
     ] = None,
     executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
     workers: Annotated[int, typer.Option(help="Parallel pruning runs.")] = 2,
-    db: Annotated[
-        Path | None,
-        typer.Option(
-            "--db", envvar="SPARSESCOPE_DB", help="Warehouse file (default: ./sparsescope.duckdb)."
-        ),
-    ] = None,
+    db: DbOption = None,
 ) -> None:
     """Prune MNIST feed-forward nets with the paper's methods and schemes, every step stored
     as a network (resumable: run it again after an interruption)."""

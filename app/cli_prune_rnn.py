@@ -18,7 +18,14 @@ from typing import Annotated
 
 import typer
 
-from app.cli_common import console, error_console, progress_bar, split_list, study_progress
+from app.cli_common import (
+    DbOption,
+    console,
+    error_console,
+    progress_bar,
+    split_list,
+    study_progress,
+)
 
 __all__ = ["prune_rnn"]
 
@@ -50,12 +57,7 @@ def prune_rnn(
     ] = None,
     executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
     workers: Annotated[int, typer.Option(help="Parallel jobs.")] = 2,
-    db: Annotated[
-        Path | None,
-        typer.Option(
-            "--db", envvar="SPARSESCOPE_DB", help="Warehouse file (default: ./sparsescope.duckdb)."
-        ),
-    ] = None,
+    db: DbOption = None,
 ) -> None:
     """Base RNNs per cell → pruned i2h / h2h / both at every p, re-trained 0/1/2 epochs →
     warehouse (resumable)."""

@@ -191,7 +191,7 @@ def load_staged(
                 continue
             report = _add(report, part)
     for bundle, _, _ in bundles:
-        shutil.rmtree(bundle, ignore_errors=True)
+        _remove_loaded(bundle)
     return StagingReport(
         inserted=report.inserted, already_stored=report.already_stored, skipped=report.skipped,
         inserted_ids=report.inserted_ids, quarantined=tuple(quarantined),
@@ -291,6 +291,22 @@ def _read_bundle(bundle: Path) -> tuple[StudyRecord, Frames]:
     if frames["networks"].get_column("study_id").ne(study.id).any():
         raise ValueError(f"networks.parquet holds networks of another study than {study.id!r}")
     return study, frames
+
+
+def _remove_loaded(bundle: Path) -> None:
+    """Delete a stored bundle so that a kill at any moment leaves it whole or hidden.
+
+    ``rmtree`` deletes file by file: killed half-way, it would leave a bundle with some of its
+    tables gone, which the next run would quarantine as unreadable although its networks are
+    stored. Renaming it first to a hidden ``.tmp-`` name (atomic) makes the rest invisible to
+    :func:`complete_bundles`; :func:`remove_unfinished` clears what a kill leaves of it.
+    """
+    hidden = bundle.with_name(f".tmp-{bundle.name}")
+    try:
+        os.replace(bundle, hidden)
+    except FileNotFoundError:
+        return
+    shutil.rmtree(hidden, ignore_errors=True)
 
 
 def _stray_files(root: Path) -> list[Path]:
