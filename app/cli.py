@@ -6,7 +6,6 @@ print one clear line and exit with status 1; ``sparsescope --debug COMMAND`` sho
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -16,13 +15,22 @@ from typing import Annotated, NoReturn
 
 import polars as pl
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
+from app.cli_common import (
+    DbOption,
+    OutputFormat,
+    console,
+    emit,
+    error_console,
+    progress_bar,
+)
+from app.cli_nas import study_nas
+from app.cli_prune_ffn import prune_ffn
+from app.cli_prune_rnn import prune_rnn
 from app.cli_reber import reber_app
 from app.cli_report import report
 from app.cli_sql_output import SqlFormat, print_result
+from app.cli_studies import demo, studies, studies_delete, study_priors
 
 __all__ = ["app", "main"]
 
@@ -36,36 +44,24 @@ app = typer.Typer(
 app.add_typer(reber_app, name="reber", help="Generate and check Reber grammar datasets.")
 study_app = typer.Typer(help="Run the studies that train networks into the warehouse.")
 app.add_typer(study_app, name="study")
+study_app.command("priors")(study_priors)
+study_app.command("prune-ffn")(prune_ffn)
+study_app.command("prune-rnn")(prune_rnn)
+
+study_app.command("nas")(study_nas)
 studies_app = typer.Typer(
     help="List studies (kind, status, networks done of planned) or delete one.",
     invoke_without_command=True,
 )
 app.add_typer(studies_app, name="studies")
+studies_app.callback()(studies)
+studies_app.command("delete")(studies_delete)
+app.command()(demo)
 app.command("report")(report)
 
 LOOPBACK = "127.0.0.1"  # the dashboard's default address: this machine only
 
-console = Console()
-error_console = Console(stderr=True)
 _state = {"debug": False}
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        envvar="SPARSESCOPE_DB",
-        help="Warehouse file (default: ./sparsescope.duckdb).",
-        show_default=False,
-    ),
-]
-
-
-class OutputFormat(StrEnum):
-    """How tabular results are printed."""
-
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 class CorrelationMethod(StrEnum):
@@ -208,7 +204,7 @@ def features(
     """Compute the graph features of every stored network that lacks them."""
     from ingest.feature_landing import land_missing_features
 
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("features", total=None)
 
         def on_batch(done: int, total: int) -> None:
@@ -253,7 +249,7 @@ def correlate(
         if method is CorrelationMethod.spearman:
             keep = ("spearman_rho", "spearman_p", "spearman_p_adj")
         table = table.select("group", "feature", "n", *keep)
-    _emit(table, format, title=f"Correlation with {target}")
+    emit(table, format, title=f"Correlation with {target}")
 
 
 @app.command()
@@ -280,6 +276,13 @@ def regress(
     profile: Annotated[
         str, typer.Option(help="default, or fast: fewer trees, quicker, other numbers.")
     ] = "default",
+    train_size: Annotated[
+        int | None,
+        typer.Option(
+            help="Train on this many rows (drawn with --seed, --repeats draws) and "
+            "score the rest, instead of K-fold."
+        ),
+    ] = None,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,  # noqa: A002
     db: DbOption = None,
 ) -> None:
@@ -295,7 +298,16 @@ def regress(
         start_workers()
     meta = _meta_for(db, study=study, target=target, by=by)
     features = _features_for(meta, target, include=feature, exclude=exclude)
-    with _progress() as progress:
+    if train_size is not None:
+        from analytics.regressors.train_size import train_size_scores
+
+        scores = train_size_scores(
+            meta.frame, target=target, features=features, train_size=train_size, by=by,
+            regressors=regressor, repeats=repeats, seed=seed, profile=profile,
+        )  # fmt: skip
+        emit(scores, format, title=f"Predicting {target} from {train_size} training rows")
+        return
+    with progress_bar() as progress:
         task = progress.add_task("fitting", total=None)
         result = evaluate_regressors(
             meta.frame, target=target, features=features, by=by, regressors=regressor,
@@ -304,9 +316,9 @@ def regress(
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )  # fmt: skip
     scores = result.scores if format is not OutputFormat.table else _compact(result.scores)
-    _emit(scores, format, title=f"Predicting {target}")
+    emit(scores, format, title=f"Predicting {target}")
     if importances:
-        _emit(result.importances, format, title="Permutation importances")
+        emit(result.importances, format, title="Permutation importances")
 
 
 @app.command()
@@ -429,191 +441,6 @@ def _features_for(meta, target: str, *, include, exclude) -> list[str]:
     if not choice.features:
         raise ValueError(f"No features left to relate to {target!r}; features: {meta.features}.")
     return choice.features
-
-
-def _split(text: str | None) -> list[str] | None:
-    return [part.strip() for part in text.split(",") if part.strip()] if text else None
-
-
-@study_app.command("priors")
-def study_priors(
-    preset: Annotated[
-        str, typer.Option(help="demo (minutes) or paper (the paper's set-up).")
-    ] = "demo",
-    cells: Annotated[str | None, typer.Option(help="Cell types, e.g. tanh,relu,lstm,gru.")] = None,
-    graphs: Annotated[int | None, typer.Option(help="Graphs per generator.")] = None,
-    generators: Annotated[str | None, typer.Option(help="Generators, e.g. ba,ws,er.")] = None,
-    epochs: Annotated[int | None, typer.Option(help="Training epochs per network.")] = None,
-    sequences: Annotated[int | None, typer.Option(help="Reber sequences (half true).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of graphs, data and training.")] = None,
-    min_length: Annotated[
-        int | None, typer.Option("--min-length", help="Shortest generated sequence.")
-    ] = None,
-    max_length: Annotated[
-        int | None, typer.Option("--max-length", help="Longest generated sequence.")
-    ] = None,
-    reber_csv: Annotated[
-        Path | None,
-        typer.Option(
-            "--reber-csv",
-            help="Train on this string,valid CSV instead of generated data (its 'split' "
-            "column of train/test, else a seeded 75/25 split).",
-        ),
-    ] = None,
-    device: Annotated[
-        str | None, typer.Option(help="Torch device to train on: cpu, cuda, cuda:1, ...")
-    ] = None,
-    executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
-    workers: Annotated[int, typer.Option(help="Parallel training jobs.")] = 2,
-    pack: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            help="Networks trained together as one model per job (default: chosen by network "
-            "size; 1: one network per job). Results and study id do not depend on it.",
-        ),
-    ] = None,
-    db: DbOption = None,
-) -> None:
-    """Random graphs → sparse RNNs trained on the Reber grammar → warehouse (resumable)."""
-    summary = _run_priors(
-        preset, db=db, executor=executor, workers=workers, pack=pack, cells=_split(cells),
-        graphs_per_generator=graphs, generators=_split(generators), epochs=epochs,
-        sequences=sequences, seed=seed, min_length=min_length, max_length=max_length,
-        reber_csv=reber_csv, device=device,
-    )  # fmt: skip
-    console.print(
-        f"Study {summary.study_id}: {summary.trained} trained, {summary.already_done} already "
-        f"stored, {len(summary.failed)} failed, in {summary.seconds:.0f} s. Next: "
-        f"sparsescope correlate --target test_acc --by cell --study {summary.study_id}"
-    )
-
-
-@studies_app.callback()
-def studies(
-    ctx: typer.Context,
-    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,  # noqa: A002
-    db: DbOption = None,
-) -> None:
-    """Every study with its kind, status (running / finished / interrupted / failed), networks
-    done of planned and start time."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from ingest.studies import list_studies
-
-    _emit(list_studies(db), format, title="Studies")
-
-
-@studies_app.command("delete")
-def studies_delete(
-    study_id: Annotated[str, typer.Argument(metavar="ID", help="The study to delete.")],
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-    db: DbOption = None,
-) -> None:
-    """Delete a study and everything of its networks (one transaction); refuses a running one."""
-    from ingest.studies import delete_study
-
-    if not yes and not typer.confirm(
-        f"Delete study {study_id!r} and all its networks, metrics and features?", default=False
-    ):
-        error_console.print("Nothing deleted.")
-        raise typer.Exit(1)
-    deleted = delete_study(db, study_id)
-    console.print(
-        f"Deleted study {study_id!r}: {deleted.get('networks', 0)} network(s), "
-        f"{sum(v for k, v in deleted.items() if k not in ('networks', 'studies'))} row(s) of "
-        "their nodes, edges, metrics, features and labels."
-    )
-
-
-@app.command()
-def demo(
-    dashboard_: Annotated[
-        bool, typer.Option("--dashboard/--no-dashboard", help="Open the dashboard afterwards.")
-    ] = True,
-    port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
-    device: Annotated[str | None, typer.Option(help="Torch device to train on.")] = None,
-    db: DbOption = None,
-) -> None:
-    """The main job: the priors study's demo preset, its correlation table, the dashboard."""
-    from analytics.correlation import correlation_table
-    from analytics.meta_dataset import load_meta_dataset
-
-    summary = _run_priors("demo", db=db, executor="local", workers=2, device=device)
-    meta = load_meta_dataset(db, study=summary.study_id)
-    table = correlation_table(
-        meta.frame, target="test_acc", features=meta.features_for("test_acc"), by="cell"
-    )
-    paper_table = table.pivot(on="group", index="feature", values="pearson_r", sort_columns=True)
-    _emit(
-        paper_table,
-        OutputFormat.table,
-        title=f"Pearson r with test accuracy by cell type (paper's Table 1) — {summary.study_id}",
-    )
-    if dashboard_:
-        console.print("Opening the dashboard (Ctrl-C to stop).")
-        dashboard(port=port, headless=False, db=db)
-
-
-def _run_priors(preset: str, *, db, executor: str, workers: int, pack=None, **overrides):
-    from ingest.priors_config import make_config
-    from ingest.priors_study import StudyProgress, run_priors_study
-
-    config = make_config(preset, **overrides)
-    with _progress() as progress:
-        task = progress.add_task(f"priors/{config.preset}", total=None)
-        failures: list[str] = []
-
-        def on_start(total: int, already: int) -> None:
-            progress.update(task, total=total, completed=already)
-
-        def on_network(outcome, name: str) -> None:
-            progress.advance(task)
-            if isinstance(outcome, Exception):
-                failures.append(name)
-                error_console.print(f"[yellow]failed:[/] {name}: {outcome}")
-
-        def on_warning(message: str) -> None:
-            error_console.print(f"[yellow]warning:[/] {message}", highlight=False)
-
-        summary = run_priors_study(
-            config, db=db, executor=executor, workers=workers, pack=pack,
-            progress=StudyProgress(
-                on_start=on_start, on_network=on_network, on_warning=on_warning
-            ),
-        )  # fmt: skip
-    return summary
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=error_console, transient=False,
-    )  # fmt: skip
-
-
-def _emit(frame: pl.DataFrame, format: OutputFormat, *, title: str | None) -> None:  # noqa: A002
-    if format is OutputFormat.csv:
-        sys.stdout.write(frame.write_csv())
-    elif format is OutputFormat.json:
-        sys.stdout.write(json.dumps(frame.to_dicts(), default=str, indent=1) + "\n")
-    else:
-        table = Table(title=title, show_lines=False)
-        for column in frame.columns:
-            table.add_column(
-                column, justify="right" if frame.schema[column].is_numeric() else "left"
-            )
-        for row in frame.iter_rows():
-            table.add_row(*(_cell(v) for v in row))
-        console.print(table)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 def main() -> None:

@@ -3,18 +3,23 @@
 Every strategy of :mod:`ingest.nas_bench_search` runs once per seed (50 by default) on each
 data set's table, seeing only ``valid_perf``, and stops when it first measures an architecture
 inside the top fraction by validation (top-0.1% and top-1%). Reported per strategy: mean
-queries ± 95% CI (Student t), the fraction of runs that reached the target within the budget
+queries with its 95% percentile-bootstrap interval over the seeds (scipy.stats.bootstrap,
+10,000 resamples, seeded: query counts are skewed and bounded by the budget, so no Student t),
+the fraction of runs that reached the target within the budget
 (a run that did not counts as the full budget — so the mean is a lower bound then), the mean
 test ``perf`` of the best-by-validation architecture measured, and the speed-up against
-regularized evolution (its mean queries ÷ the strategy's) — the strong baseline.
+regularized evolution (its mean queries ÷ the strategy's) — the strong baseline — with its own
+percentile-bootstrap interval (both strategies' seeds resampled independently).
 
 Predictor strategies train a registry regressor (``--regressor``, default xgboost) on the
 structural features of the measured architectures, refitted each time the measured set grows
 by 25%; half of the proposed candidates are scored by prediction only (never counted as
-found). Seeds are 0 .. seeds-1, so runs are reproducible.
+found). Seeds are 0 .. seeds-1, so runs are reproducible. ``--store DB`` also stores every
+run's best-found curve in that warehouse (:mod:`ingest.nas_table_curves`), for the
+dashboard's Search page.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_nas_table_search.py [--datasets cora citeseer]
-        [--seeds 50] [--budget 5000] [--regressor xgboost] [--strategies ...]
+        [--seeds 50] [--budget 5000] [--regressor xgboost] [--strategies ...] [--store DB]
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import numpy as np
 from scipy import stats
 
 from ingest.nas_bench_search import STRATEGIES, BenchTable, queries_to_reach, structural_features
+from ingest.nas_table_curves import store_table_search
 
 
 def main() -> None:
@@ -36,6 +42,8 @@ def main() -> None:
     parser.add_argument("--regressor", default="xgboost")
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES))
     parser.add_argument("--tops", nargs="+", type=float, default=[0.001, 0.01])
+    parser.add_argument("--bootstrap-seed", type=int, default=0)
+    parser.add_argument("--store", default=None, help="warehouse to store the runs' curves in")
     args = parser.parse_args()
     for dataset in args.datasets:
         table = BenchTable.load(dataset)
@@ -45,8 +53,9 @@ def main() -> None:
             print(
                 f"\ntarget: top-{top:.1%} by validation (valid_perf >= {table.threshold(top):.4f})"
             )
-            print(f"{'strategy':34} {'queries (mean ± 95% CI)':>26} {'reached':>8} "
-                  f"{'best test perf':>15} {'speed-up vs RE':>15} {'seconds':>8}")  # fmt: skip
+            print(f"{'strategy':34} {'queries mean [95% CI]':>28} {'reached':>8} "
+                  f"{'best test perf':>15} {'speed-up vs RE [95% CI]':>26} "
+                  f"{'seconds':>8}")  # fmt: skip
             rows = {}
             for strategy in args.strategies:
                 start = time.perf_counter()
@@ -54,16 +63,40 @@ def main() -> None:
                     strategy, table, top_fraction=top, seeds=range(args.seeds),
                     budget=args.budget, features=features, regressor=args.regressor,
                 )  # fmt: skip
+                if args.store:
+                    store_table_search(args.store, dataset, outcomes, top_fraction=top,
+                                       budget=args.budget, regressor=args.regressor)  # fmt: skip
                 queries = np.array([o.queries_to_target or args.budget for o in outcomes], float)
                 reached = np.mean([o.queries_to_target is not None for o in outcomes])
-                half = stats.t.ppf(0.975, len(queries) - 1) * stats.sem(queries)
-                rows[strategy] = (queries.mean(), half, reached,
+                rows[strategy] = (queries, reached,
                                   np.mean([o.best_test for o in outcomes]),
                                   time.perf_counter() - start)  # fmt: skip
-            baseline = rows.get("regularized_evolution", (np.nan,))[0]
-            for strategy, (mean, half, reached, test, seconds) in rows.items():
-                print(f"{strategy:34} {mean:>16.1f} ± {half:>7.1f} {reached:>8.0%} "
-                      f"{test:>15.4f} {baseline / mean:>14.2f}x {seconds:>8.1f}")  # fmt: skip
+            baseline = rows.get("regularized_evolution", (None,))[0]
+            for strategy, (queries, reached, test, seconds) in rows.items():
+                low, high = _interval((queries,), np.mean, args.bootstrap_seed)
+                speed = "n/a"
+                if baseline is not None:
+                    ratio = baseline.mean() / queries.mean()
+                    r_low, r_high = _interval((baseline, queries), _ratio, args.bootstrap_seed)
+                    speed = f"{ratio:.2f}x [{r_low:.2f}, {r_high:.2f}]"
+                print(f"{strategy:34} {queries.mean():>9.1f} [{low:>7.1f}, {high:>7.1f}] "
+                      f"{reached:>8.0%} {test:>15.4f} {speed:>26} {seconds:>8.1f}")  # fmt: skip
+
+
+def _ratio(baseline: np.ndarray, queries: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Speed-up: the baseline's mean queries over the strategy's."""
+    return np.mean(baseline, axis=axis) / np.mean(queries, axis=axis)
+
+
+def _interval(samples: tuple[np.ndarray, ...], statistic, seed: int) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of ``statistic`` (NaN when every value is equal)."""
+    if all(np.ptp(s) == 0 for s in samples):
+        value = float(statistic(*samples))
+        return value, value
+    result = stats.bootstrap(samples, statistic, n_resamples=10_000, confidence_level=0.95,
+                             method="percentile", paired=False, vectorized=True,
+                             random_state=np.random.default_rng(seed))  # fmt: skip
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
 if __name__ == "__main__":

@@ -264,6 +264,8 @@ def _frames(study_id: str, table: pl.DataFrame) -> dict[str, pl.DataFrame]:
         parent_id=pl.lit(None),
         attributes=pl.lit("{}"),
         content_hash=pl.col("content_hash"),
+        pruning_run=pl.lit(None),  # schema 0004: no pruning steps here
+        pruning_step=pl.lit(None),
     )
     node_ops = base.select(
         "id", op=pl.concat_list(pl.lit("input"), "op0", "op1", "op2", "op3", pl.lit("output"))

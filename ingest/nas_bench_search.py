@@ -44,6 +44,7 @@ __all__ = [
     "SearchOutcome",
     "TablePredictor",
     "TableSpace",
+    "improvement_curve",
     "queries_to_reach",
     "run_strategy",
     "structural_features",
@@ -213,6 +214,8 @@ class SearchOutcome:
     best_valid: float
     best_test: float  # test perf of the best-by-validation architecture measured
     predicted: int  # candidates scored by the predictor only
+    # (query, best measured valid_perf so far) at every query that improved it, in order
+    curve: tuple[tuple[int, float], ...] = ()
 
 
 def run_strategy(
@@ -246,6 +249,17 @@ def run_strategy(
     )
 
 
+def improvement_curve(history: SearchHistory) -> tuple[tuple[int, float], ...]:
+    """``(query, best measured score so far)`` at each measured query that raised the best:
+    the best-found step curve of a run, without its flat stretches."""
+    points, best = [], -np.inf
+    for evaluation in history.measured():
+        if evaluation.score > best:
+            best = evaluation.score
+            points.append((evaluation.query, float(best)))
+    return tuple(points)
+
+
 def queries_to_reach(
     strategy: str,
     table: BenchTable,
@@ -266,5 +280,6 @@ def queries_to_reach(
             queries=history.queries, best_valid=best.score,
             best_test=float(table.test[table.row[best.candidate]]),
             predicted=len(history.evaluations) - history.queries,
+            curve=improvement_curve(history),
         ))  # fmt: skip
     return outcomes

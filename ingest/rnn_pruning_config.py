@@ -6,9 +6,9 @@ on 25,000 distinct Reber sequences split 75/25, for 50 epochs or until it reache
 base accuracy (100% on the training split); then each ``p = 10, 20, …, 100`` applied to that
 base model with 0, 1 and 2 re-training epochs, for the i2h, h2h and both targets.
 
-``demo`` is the same pipeline shrunk to finish in a minute or two on two cores: 3 layers of
-16 units, 1,000 sequences with random (not near-miss) negatives, learning rate 1e-2, 3 base
-epochs, ``p = 20, 50, 80, 100``.
+``demo`` is the same pipeline shrunk to finish in minutes on two cores: 3 layers of 16 units,
+1,000 sequences with random (not near-miss) negatives, learning rate 1e-2, 3 base epochs, the
+paper's ``p = 10, 20, …, 100`` and 3 repeats (seeds) per cell.
 
 The base-accuracy stop looks at the *training* split: the test split decides nothing and is
 only measured (the accuracies reported before and after re-training are test accuracies).
@@ -21,7 +21,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from ingest.reber import MIN_LENGTH
@@ -56,6 +56,10 @@ class RNNPruningConfig:
     clip: float = 5.0  # gradient-norm clipping, as in the other recurrent study
     eval_batch_size: int = 512  # evaluation only; does not change results
     device: str = "cpu"
+    seed: int = 0  # data seed; repeat r trains its base model with seed + r
+    repeats: int = 1  # base models per cell (seeds seed .. seed + repeats - 1)
+    reber_csv: str | None = None  # a user's Reber CSV instead of generated data (workers read it)
+    reber_csv_digest: str | None = None  # SHA-256 of that file's rows (set by the study)
 
     def __post_init__(self) -> None:
         where = "RNNPruningConfig"
@@ -89,7 +93,10 @@ class RNNPruningConfig:
                 f"The 'scope' parameter of {where} must be one of {list(SCOPES)}. "
                 f"Got {self.scope!r} instead."
             )
-        for name in ("embedding_dim", "sequences", "base_epochs", "batch_size", "eval_batch_size"):
+        for name in (
+            "embedding_dim", "sequences", "base_epochs", "batch_size", "eval_batch_size",
+            "repeats",
+        ):  # fmt: skip
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(
@@ -103,6 +110,11 @@ class RNNPruningConfig:
                 f"The 'hidden_sizes' parameter of {where} must be positive integers. "
                 f"Got {self.hidden_sizes!r} instead."
             )
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(
+                f"The 'seed' parameter of {where} must be a non-negative integer. "
+                f"Got {self.seed!r} instead."
+            )
         accuracy = self.base_train_accuracy
         if accuracy is not None and not 0.0 < accuracy <= 1.0:
             raise ValueError(
@@ -115,13 +127,30 @@ class RNNPruningConfig:
                 f"Got {self.learning_rate!r} and {self.clip!r} instead."
             )
 
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        """The base models' seeds, one per repeat."""
+        return tuple(range(self.seed, self.seed + self.repeats))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, stored as the study's config."""
+        return asdict(self)
+
+    def identity(self) -> dict[str, Any]:
+        """What decides the study's results, to name it: :meth:`to_dict` without the device,
+        the CSV's path (its rows enter through the digest) and ``repeats`` (more repeats
+        extend the same study with more seeds)."""
+        return {
+            k: v for k, v in self.to_dict().items() if k not in ("device", "reber_csv", "repeats")
+        }
+
 
 RNN_PRUNING_PRESETS: dict[str, RNNPruningConfig] = {
     "paper": RNNPruningConfig(),
     "demo": RNNPruningConfig(
         preset="demo",
-        percents=(20, 50, 80, 100),
         hidden_sizes=(16, 16, 16),
+        repeats=3,  # a single run per cell is not a finding
         sequences=1000,
         base_epochs=3,
         base_train_accuracy=None,

@@ -1,4 +1,5 @@
-"""Removing a study: every row of its networks in one transaction, then the study's row.
+"""Removing a study: every row of its networks and pruning runs in one transaction, then the
+study's row.
 
 DuckDB refuses to delete a row in the same transaction as the rows that reference it through a
 foreign key (``networks.study_id`` → ``studies.id``; a documented limitation), so the study's own
@@ -21,7 +22,8 @@ _CHILD_TABLES = ("nodes", "edges", "metrics", "features", "labels")
 
 def delete_study_rows(db: str | os.PathLike | None, study_id: str) -> dict[str, int]:
     """Delete study ``study_id``, its networks and their nodes, edges, metrics, features and
-    labels (all or nothing), then the study. Returns the number of rows deleted per table.
+    labels, its pruning runs and their connections (all or nothing), then the study. Returns
+    the number of rows deleted per table.
 
     Raises
     ------
@@ -35,6 +37,17 @@ def delete_study_rows(db: str | os.PathLike | None, study_id: str) -> dict[str, 
         ]:
             raise WarehouseError(f"No study {study_id!r} in the warehouse.")
         ids = "SELECT id FROM networks WHERE study_id = ?"
+        runs = "SELECT run_id FROM pruning_runs WHERE study_id = ?"
+        deleted["run_connections"] = len(
+            con.execute(
+                f"DELETE FROM run_connections WHERE run_id IN ({runs}) RETURNING 1", [study_id]
+            ).fetchall()
+        )
+        deleted["pruning_runs"] = len(
+            con.execute(
+                "DELETE FROM pruning_runs WHERE study_id = ? RETURNING 1", [study_id]
+            ).fetchall()
+        )
         for table in _CHILD_TABLES:
             rows = con.execute(
                 f"DELETE FROM {table} WHERE network_id IN ({ids}) RETURNING 1", [study_id]

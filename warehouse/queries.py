@@ -37,6 +37,7 @@ __all__ = [
     "network_lineage",
     "networks_missing_features",
     "runs_page",
+    "step_networks_with_features",
     "studies",
 ]
 
@@ -140,6 +141,16 @@ def networks_missing_features(db: Db, feature_names: list[str]) -> list[str]:
     return [r[0] for r in rows]
 
 
+def step_networks_with_features(db: Db) -> list[str]:
+    """Ids of pruning-step networks that have features already (their cheap set, at least)."""
+    with reader(db) as con:
+        rows = con.execute(
+            "SELECT n.id FROM networks n WHERE n.pruning_step IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM features f WHERE f.network_id = n.id) ORDER BY n.id"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
 def graph_edge_arrays(db: Db, network_ids: list[str]) -> dict[str, tuple[int, bool, pl.DataFrame]]:
     """``{id: (num_nodes, directed, edges frame with source/target)}`` for many networks at once.
 
@@ -154,7 +165,7 @@ def graph_edge_arrays(db: Db, network_ids: list[str]) -> dict[str, tuple[int, bo
         ).fetchall()
         edges = _frame(
             con,
-            "SELECT network_id, source, target FROM edges"
+            "SELECT network_id, source, target FROM network_edges"
             " WHERE list_contains(?::VARCHAR[], network_id)",
             [network_ids],
         )
@@ -181,7 +192,9 @@ def load_graph(db: Db = None, *, network_id: str) -> nx.DiGraph | nx.Graph:
     """One stored network as a networkx graph.
 
     Vertices carry their original ``label`` as id, ``layer`` and stored attributes; edges carry
-    ``weight`` when stored. Raises ``KeyError`` for an unknown id.
+    ``weight`` when stored. A pruning run's step network is its base's graph minus the
+    connections pruned at or before its step (views ``network_nodes`` / ``network_edges``).
+    Raises ``KeyError`` for an unknown id.
     """
     with reader(db) as con:
         heads = con.execute(
@@ -190,12 +203,12 @@ def load_graph(db: Db = None, *, network_id: str) -> nx.DiGraph | nx.Graph:
         if not heads:
             raise KeyError(f"No network with id {network_id!r} in the warehouse.")
         nodes = con.execute(
-            "SELECT node, label, layer, CAST(attributes AS VARCHAR) FROM nodes"
+            "SELECT node, label, layer, CAST(attributes AS VARCHAR) FROM network_nodes"
             " WHERE network_id = ? ORDER BY node",
             [network_id],
         ).fetchall()
         edges = con.execute(
-            "SELECT source, target, weight, CAST(attributes AS VARCHAR) FROM edges"
+            "SELECT source, target, weight, CAST(attributes AS VARCHAR) FROM network_edges"
             " WHERE network_id = ?",
             [network_id],
         ).fetchall()

@@ -30,6 +30,7 @@ __all__ = [
     "Metric",
     "NetworkRecord",
     "StudyRecord",
+    "pruning_run_id",
     "records_to_frames",
 ]
 
@@ -72,6 +73,9 @@ class NetworkRecord:
         Categorical facts (e.g. an imported meta-dataset's grouping column).
     parent_id:
         Id of the network this one derives from (a pruned net's unpruned parent).
+    pruning_run_key, pruning_step:
+        For a step network of a pruning run (:mod:`warehouse.pruning_store`): the run's key
+        within the study and the step (1, 2, ...). Such a record has no graph of its own.
     """
 
     name: str
@@ -88,6 +92,8 @@ class NetworkRecord:
     features: Mapping[str, float] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    pruning_run_key: str | None = None
+    pruning_step: int | None = None
 
     def network_id(self, study_id: str) -> str:
         """Identity of this network within ``study_id`` (hex, 20 chars): what determines it,
@@ -128,6 +134,8 @@ TABLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "parent_id": pl.String,
         "attributes": pl.String,
         "content_hash": pl.String,
+        "pruning_run": pl.String,
+        "pruning_step": pl.Int32,
     },
     "nodes": {
         "network_id": pl.String,
@@ -200,6 +208,8 @@ def _append_record(columns: dict, study_id: str, network_id: str, record: Networ
         ("parent_id", record.parent_id),
         ("attributes", _json(record.attributes)),
         ("content_hash", record.content_hash(study_id)),
+        ("pruning_run", _run_id_or_none(study_id, record.pruning_run_key)),
+        ("pruning_step", _int_or_none(record.pruning_step)),
     ):
         row[key].append(value)
     if graph is not None:
@@ -239,6 +249,18 @@ def _append_record(columns: dict, study_id: str, network_id: str, record: Networ
         labels["value"].append(None if value is None else str(value))
 
 
+def pruning_run_id(study_id: str, run_key: str) -> str:
+    """Id of the pruning run ``run_key`` of ``study_id`` (hex, 20 chars), derived like network
+    ids: the same run of the same study always gets the same id."""
+    digest = hashlib.sha256(b"sparsescope-pruning-run-1")
+    digest.update(json.dumps([study_id, run_key]).encode())
+    return digest.hexdigest()[:20]
+
+
+def _run_id_or_none(study_id: str, run_key: str | None) -> str | None:
+    return None if run_key is None else pruning_run_id(study_id, run_key)
+
+
 def _ordered_nodes(graph: nx.Graph) -> list[Hashable]:
     # Imported here: ``models`` imports torch, which readers of the warehouse (regress,
     # correlate, export, sql) must not pay for.
@@ -258,7 +280,7 @@ def _set_up(study_id: str, record: NetworkRecord) -> dict[str, Any]:
         "params": record.generator_params,
         "seed": record.seed,
         "parent": record.parent_id,
-    }
+    }  # a step's run key and step are in its name (unique in the study): not hashed apart
 
 
 def _identity_hash(study_id: str, record: NetworkRecord) -> str:

@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from warehouse.connection import writer
 from warehouse.errors import WarehouseError
+from warehouse.pruning_tables import PRUNING_TABLE_SCHEMAS, empty_pruning_frames
 from warehouse.records import TABLE_SCHEMAS, NetworkRecord, StudyRecord, records_to_frames
 from warehouse.store import store_features, store_frames
 
@@ -84,6 +85,11 @@ def stage_frames(
             frame = frames[table]
             frame = pl.from_arrow(frame) if isinstance(frame, pa.Table) else frame
             frame.write_parquet(temporary / f"{table}.parquet")
+        for table in PRUNING_TABLE_SCHEMAS:  # optional: only bundles of pruning runs have them
+            if table in frames:
+                frame = frames[table]
+                frame = pl.from_arrow(frame) if isinstance(frame, pa.Table) else frame
+                frame.write_parquet(temporary / f"{table}.parquet")
         meta = {"id": study.id, "kind": study.kind, "config": dict(study.config)}
         (temporary / _STUDY_FILE).write_text(json.dumps(meta, default=str))
         final = root / bundle_name
@@ -185,7 +191,7 @@ def load_staged(
                 continue
             report = _add(report, part)
     for bundle, _, _ in bundles:
-        shutil.rmtree(bundle, ignore_errors=True)
+        _remove_loaded(bundle)
     return StagingReport(
         inserted=report.inserted, already_stored=report.already_stored, skipped=report.skipped,
         inserted_ids=report.inserted_ids, quarantined=tuple(quarantined),
@@ -232,6 +238,7 @@ def _merge(
     """One frame per table and study; a name staged twice is taken from its first bundle."""
     parts: dict[str, tuple[StudyRecord, list[Frames]]] = {}
     seen: set[tuple[str, str]] = set()
+    seen_runs: set[str] = set()
     for _, study, frames in bundles:
         networks = frames["networks"]
         fresh = [(study.id, name) not in seen for name in networks.get_column("name").to_list()]
@@ -243,9 +250,17 @@ def _merge(
             for table in TABLE_SCHEMAS
             if table != "networks"
         }
+        # A pruning run staged twice (its job re-run) is taken from its first bundle too.
+        runs = frames["pruning_runs"].filter(~pl.col("run_id").is_in(list(seen_runs)))
+        seen_runs.update(runs.get_column("run_id").to_list())
+        kept["pruning_runs"] = runs
+        kept["run_connections"] = frames["run_connections"].filter(
+            pl.col("run_id").is_in(runs.get_column("run_id").to_list())
+        )
         parts.setdefault(study.id, (study, []))[1].append(kept)
+    tables = [*TABLE_SCHEMAS, *PRUNING_TABLE_SCHEMAS]
     return {
-        sid: (study, {t: pl.concat([p[t] for p in frames]) for t in TABLE_SCHEMAS})
+        sid: (study, {t: pl.concat([p[t] for p in frames]) for t in tables})
         for sid, (study, frames) in parts.items()
     }
 
@@ -259,10 +274,39 @@ def _read_bundle(bundle: Path) -> tuple[StudyRecord, Frames]:
         if table == "networks" and "content_hash" not in frame.columns:
             # Bundles staged before schema 0003: their id was the content hash.
             frame = frame.with_columns(pl.col("id").alias("content_hash"))
+        if table == "networks" and "pruning_run" not in frame.columns:
+            # Bundles staged before schema 0004: no pruning steps.
+            frame = frame.with_columns(
+                pl.lit(None, pl.String).alias("pruning_run"),
+                pl.lit(None, pl.Int32).alias("pruning_step"),
+            )
         frames[table] = frame.select(list(schema)).cast(schema)
+    for table, schema in PRUNING_TABLE_SCHEMAS.items():
+        path = bundle / f"{table}.parquet"
+        frames[table] = (
+            pl.read_parquet(path).select(list(schema)).cast(schema)
+            if path.exists()
+            else empty_pruning_frames()[table]
+        )
     if frames["networks"].get_column("study_id").ne(study.id).any():
         raise ValueError(f"networks.parquet holds networks of another study than {study.id!r}")
     return study, frames
+
+
+def _remove_loaded(bundle: Path) -> None:
+    """Delete a stored bundle so that a kill at any moment leaves it whole or hidden.
+
+    ``rmtree`` deletes file by file: killed half-way, it would leave a bundle with some of its
+    tables gone, which the next run would quarantine as unreadable although its networks are
+    stored. Renaming it first to a hidden ``.tmp-`` name (atomic) makes the rest invisible to
+    :func:`complete_bundles`; :func:`remove_unfinished` clears what a kill leaves of it.
+    """
+    hidden = bundle.with_name(f".tmp-{bundle.name}")
+    try:
+        os.replace(bundle, hidden)
+    except FileNotFoundError:
+        return
+    shutil.rmtree(hidden, ignore_errors=True)
 
 
 def _stray_files(root: Path) -> list[Path]:

@@ -20,6 +20,7 @@ import polars as pl
 
 from warehouse.connection import writer
 from warehouse.errors import WarehouseError
+from warehouse.pruning_tables import store_pruning_tables
 from warehouse.records import TABLE_SCHEMAS, NetworkRecord, StudyRecord, records_to_frames
 
 __all__ = [
@@ -89,6 +90,8 @@ def store_frames(
     """Insert one batch of table frames inside the caller's open transaction.
 
     A network whose ``(study, name)`` is stored with the same content hash is already stored.
+    The batch's pruning runs, if any, are stored after its networks
+    (:func:`warehouse.pruning_tables.store_pruning_tables`).
     One whose content differs is refused, unless ``replace`` (the stored one is deleted with
     all its rows and the incoming one inserted) or ``keep_stored`` (the stored one is kept and
     the incoming one skipped: the rule of a study driver, where the first result of a job
@@ -153,6 +156,7 @@ def store_frames(
             rows = frames[table].filter(pl.col("network_id").is_in(new_ids))
             if rows.height:
                 _insert(con, table, rows, upsert=False)
+    store_pruning_tables(con, study.id, frames)  # after the base networks they refer to
     refresh_meta_dataset_view(con)
     return IngestReport(
         inserted=len(new_ids), already_stored=len(same), replaced=replaced, skipped=skipped,

@@ -25,6 +25,9 @@ PAGES = [
     st.Page("views/compare.py", title="Compare studies", icon=":material/compare:"),
     st.Page("views/parallel.py", title="Parallel coordinates", icon=":material/timeline:"),
     st.Page("views/priors.py", title="Structural priors", icon=":material/shuffle:"),
+    st.Page("views/pruning.py", title="Pruning", icon=":material/content_cut:"),
+    st.Page("views/pruning_rnn.py", title="Recurrent pruning", icon=":material/content_cut:"),
+    st.Page("views/search.py", title="Search", icon=":material/travel_explore:"),
     st.Page("views/network.py", title="Network viewer", icon=":material/account_tree:"),
     st.Page("views/sql.py", title="SQL", icon=":material/terminal:"),
 ]

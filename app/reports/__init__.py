@@ -7,7 +7,10 @@ regenerate the plots from their own runs instead of trusting hand-made pictures.
 """
 
 # Importing the modules registers their reports.
+from app.reports import nas as _nas  # noqa: E402,F401  (registration side effect)
 from app.reports import priors as _priors  # noqa: E402,F401  (registration side effect)
+from app.reports import pruning_ffn as _pruning_ffn  # noqa: E402,F401
+from app.reports import pruning_rnn as _pruning_rnn  # noqa: E402,F401  (registration side effect)
 from app.reports.registry import (
     Report,
     ReportOutput,

@@ -50,7 +50,10 @@ class Dataset:
     num_classes:
         Number of classes.
     image_shape:
-        ``(height, width)`` of one image (``features = height · width``).
+        ``(height, width)`` of one image.
+    channels:
+        Colour channels of one image (``features = channels · height · width``, channel-major:
+        ``inputs.view(-1, channels, height, width)`` is the image batch).
     """
 
     name: str
@@ -60,6 +63,7 @@ class Dataset:
     test_labels: torch.Tensor
     num_classes: int
     image_shape: tuple[int, int]
+    channels: int = 1
 
     @property
     def in_features(self) -> int:

@@ -79,6 +79,26 @@ def test_import_correlate_regress_export(monkeypatch, capsys, tmp_path, metadata
     assert code == 0 and pl.read_parquet(out_file).height == 40
 
 
+def test_regress_train_size_scores_the_rows_left_out(monkeypatch, capsys, tmp_path, metadataset):
+    from analytics.regressors.train_size import train_size_scores
+
+    path, frame = metadataset
+    db = tmp_path / "w.duckdb"
+    run(monkeypatch, capsys, "import-metadataset", path, "--target", "test_acc", "--db", db)
+    code, out, _ = run(
+        monkeypatch, capsys, "regress", "--target", "test_acc", "--regressor", "bayesian_ridge",
+        "--train-size", "25", "--repeats", "2", "--seed", "3", "--format", "json", "--db", db,
+    )  # fmt: skip
+    (row,) = json.loads(out)
+    assert code == 0 and (row["train_size"], row["test_rows"]) == (25, 15)
+    direct = train_size_scores(
+        frame, target="test_acc", features=["nodes", "closeness_var"], train_size=25,
+        regressors=["bayesian_ridge"], repeats=2, seed=3,
+    ).row(0, named=True)  # fmt: skip
+    for key in ("r2_mean", "kendall_tau", "spearman_pred", "precision_at_10pct"):
+        assert row[key] == pytest.approx(direct[key])
+
+
 def test_sql_refuses_writes_in_one_line(monkeypatch, capsys, tmp_path, metadataset):
     db = tmp_path / "w.duckdb"
     run(
@@ -176,12 +196,12 @@ def test_a_malformed_command_line_shows_usage_and_exits_2(monkeypatch, capsys, t
 
 def test_ctrl_c_during_a_study_prints_interrupted_and_exits_130(monkeypatch, capsys, tmp_path):
     """Typer turns the KeyboardInterrupt into a returned 130; main() must not drop it."""
-    import app.cli
+    import app.cli_studies
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(app.cli, "_run_priors", interrupted)
+    monkeypatch.setattr(app.cli_studies, "run_priors", interrupted)
     code, _, err = run(monkeypatch, capsys, "study", "priors", "--db", tmp_path / "w.duckdb")
     assert code == 130
     assert "Interrupted: finished work is kept" in err

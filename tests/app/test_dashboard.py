@@ -37,6 +37,7 @@ PAGES = [
     "views/regressors.py",
     "views/scatter.py",
     "views/network.py",
+    "views/search.py",
     "views/sql.py",
 ]
 

@@ -4,8 +4,10 @@ Every page listed in ``main.py``'s ``PAGES`` is opened (the list is read from th
 new page is covered when it is added) and must render its heading without an exception and
 show one real value of the warehouse the test builds — a count, a study, a coefficient —
 checked against an answer computed here (:data:`EXPECTATIONS`; a page without an entry fails,
-so a new page must add one). A page opened before the warehouse exists must show it once it
-appears. One server and one browser serve the whole module.
+so a new page must add one). The warehouse holds the dashboard tests' two studies plus a small
+feed-forward pruning study, a recurrent pruning study and an architecture search, built by the
+helpers those pages' own tests use. A page opened before the warehouse exists must show it once
+it appears. One server and one browser serve the whole module.
 
 Marked ``browser``: it needs ``/usr/bin/chromium`` (``apt-get install chromium``) and the
 ``playwright`` package (never ``playwright install``: the system browser is used). Without them
@@ -25,7 +27,9 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from statistics import mean
 
 import polars as pl
 import pytest
@@ -33,7 +37,17 @@ import scipy.stats
 
 from analytics.correlation import correlation_table
 from analytics.meta_dataset import load_meta_dataset
-from tests.app.conftest import DAG_STUDY, RANDOM_STUDY, STUDY_RECORDS, random_graph_records
+from ingest.feature_landing import land_missing_features
+from tests.app import pruning_warehouse, rnn_pruning_db, search_warehouse
+from tests.app.conftest import (
+    DAG_STUDY,
+    RANDOM_STUDY,
+    STUDY_RECORDS,
+    Warehouse,
+    build_warehouse,
+    random_graph_records,
+)
+from warehouse.records import NetworkRecord, StudyRecord
 from warehouse.store import store_records
 
 pytestmark = pytest.mark.browser
@@ -102,10 +116,68 @@ def dashboard_pages() -> list[tuple[str, str, str]]:
     return pages
 
 
+@dataclass(frozen=True)
+class BrowserWarehouse:
+    """The warehouse the pages are opened on and what was stored in it.
+
+    ``base`` is the dashboard tests' warehouse (random graphs and layered DAGs, their records
+    kept); ``networks`` counts the stored networks of every study, worked out from what the
+    builders store; ``studies`` are the study records by id; ``search`` the search candidates.
+    """
+
+    base: Warehouse
+    networks: dict[str, int]
+    studies: dict[str, StudyRecord]
+    search: list[NetworkRecord]
+
+    @property
+    def path(self) -> Path:
+        return self.base.path
+
+    @property
+    def records(self) -> dict[str, list[NetworkRecord]]:
+        return self.base.records
+
+    def network_id(self, study: str, index: int) -> str:
+        return self.base.network_id(study, index)
+
+
+def _rnn_pruning_networks() -> int:
+    """One base per (cell, seed), one step per target, percent and re-training budget."""
+    steps = len(rnn_pruning_db.TARGETS) * len(rnn_pruning_db.PERCENTS) * len(rnn_pruning_db.BUDGETS)
+    return len(rnn_pruning_db.CELLS) * len(rnn_pruning_db.SEEDS) * (1 + steps)
+
+
+def _ffn_pruning_networks() -> int:
+    """One base per seed (shared by the methods), one network per step of every run."""
+    runs = pruning_warehouse.HAND_RUNS
+    return len({seed for _, seed, _ in runs}) + sum(len(accuracies) for _, _, accuracies in runs)
+
+
 @pytest.fixture(scope="module")
-def served(dashboard_db, tmp_path_factory) -> Iterator[str]:
-    """One dashboard server on ``dashboard_db`` for every page test of this module."""
-    with _serve(dashboard_db.path, tmp_path_factory.mktemp("served")) as url:
+def browser_db(tmp_path_factory) -> BrowserWarehouse:
+    """The three newer pages' studies first, then the dashboard tests' two (so these stay the
+    two newest, which the Compare page picks by default); features landed for every network."""
+    path = tmp_path_factory.mktemp("browser") / "warehouse.duckdb"
+    pruning_warehouse.store_hand_runs(path)
+    rnn_pruning_db.build_rnn_pruning_db(path)
+    search = search_warehouse.best_so_far_records()
+    store_records(path, search_warehouse.STUDY, search)
+    base = build_warehouse(path)  # lands the features of every network stored so far
+    land_missing_features(path, n_jobs=1)  # stores nothing more if all are landed
+    extra = (pruning_warehouse.STUDY, rnn_pruning_db.STUDY, search_warehouse.STUDY)
+    networks = {study: len(records) for study, records in base.records.items()}
+    networks |= dict(zip([s.id for s in extra],
+                         [_ffn_pruning_networks(), _rnn_pruning_networks(), len(search)],
+                         strict=True))  # fmt: skip
+    studies = {**STUDY_RECORDS, **{s.id: s for s in extra}}
+    return BrowserWarehouse(base=base, networks=networks, studies=studies, search=search)
+
+
+@pytest.fixture(scope="module")
+def served(browser_db, tmp_path_factory) -> Iterator[str]:
+    """One dashboard server on ``browser_db`` for every page test of this module."""
+    with _serve(browser_db.path, tmp_path_factory.mktemp("served")) as url:
         yield url
 
 
@@ -127,7 +199,11 @@ def browser_page(sync_api, served):
     with sync_api() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            # Past a dozen pages the sidebar lists the first ones and "View N more"; the
+            # expanded state it keeps in localStorage makes it list every page, this one too.
+            page.add_init_script("window.localStorage.setItem('sidebarNavState', 'expanded')")
+            yield page
         finally:
             browser.close()
 
@@ -160,13 +236,16 @@ def _main_shows(page, text: str) -> None:
 def _overview(page, db) -> None:
     networks = page.locator("[data-testid=stMetric]", has_text="Networks").first
     networks.wait_for(timeout=30_000)
-    stored = sum(len(records) for records in db.records.values())
+    stored = sum(db.networks.values())
     assert networks.inner_text().split() == ["Networks", str(stored)]
 
 
 def _runs(page, db) -> None:
-    stored = sum(len(records) for records in db.records.values())
-    _main_shows(page, f"Rows 1–{stored} of {stored} runs")
+    stored = sum(db.networks.values())
+    per_page = 100  # the page's default "Rows per page"
+    pages = -(-stored // per_page)
+    assert pages > 1  # more runs than one page: the count is of all, the rows of the first page
+    _main_shows(page, f"Rows 1–{per_page} of {stored} runs (page 1 of {pages}).")
     first = _grid_row(page, "dag-0")  # sorted by study, then name
     assert first[:3] == [db.network_id(DAG_STUDY.id, 0), DAG_STUDY.id, "dag-0"]
 
@@ -181,7 +260,7 @@ def _correlations(page, db) -> None:
 
 
 def _regressors(page, db) -> None:
-    configs = [STUDY_RECORDS[study].config for study in db.records]
+    configs = [study.config for study in db.studies.values()]
     keys = sorted(
         {k for c in configs for k in c if len({json.dumps(x.get(k)) for x in configs}) > 1}
     )
@@ -225,11 +304,43 @@ def _network(page, db) -> None:
     _main_shows(page, f"{first.number_of_nodes()} vertices, {first.number_of_edges()} edges")
 
 
+def _pruning(page, db) -> None:
+    # The default step network: the last run by method and seed ("random" seed 1), last step.
+    step = len(max(pruning_warehouse.HAND_RUNS, key=lambda run: run[:2])[2])
+    base = pruning_warehouse.base_graph()
+    layer = dict(base.nodes(data="layer"))
+    pair = [(u, v) for u, v in base.edges if (layer[u], layer[v]) == (0, 1)]
+    kept = [e for e in pair if pruning_warehouse.PRUNED_AT.get(e, step + 1) > step]
+    seeds = {seed for _, seed, _ in pruning_warehouse.HAND_RUNS}  # one setting, one scheme
+    _main_shows(page, f"band: min–max over {len(seeds)} seed(s).")
+    assert _grid_row(page, "0 → 1")[:3] == ["0 → 1", str(len(pair)), str(len(kept))]
+
+
+def _pruning_rnn(page, db) -> None:
+    # The first cell type; its safe p per seed is SAFE (the accuracy drops right after it).
+    cell = sorted(rnn_pruning_db.CELLS)[0]
+    safe = [rnn_pruning_db.SAFE[cell, seed] for seed in rnn_pruning_db.SEEDS]
+    cells = _grid_row(page, "h2h")  # target, mean, std, min, max, n
+    assert [float(cells[i]) for i in (1, 3, 4)] == [mean(safe), min(safe), max(safe)]
+    assert cells[5] == str(len(safe))
+
+
+def _search(page, db) -> None:
+    measured = [r for r in db.search if r.labels["scored_by"] == "measured"]
+    strategy = sorted({r.labels["strategy"] for r in db.search})[-1]  # the predictor's run
+    ours = [r for r in measured if r.labels["strategy"] == strategy]
+    best = max(m.value for r in ours for m in r.metrics if m[1:3] == ("validation", "acc"))
+    predicted = sum(r.labels["strategy"] == strategy for r in db.search) - len(ours)
+    cells = _grid_row(page, strategy)  # strategy, seed, trainings, predicted, best valid., test
+    assert cells[:4] == [strategy, "0", str(len(ours)), str(predicted)]
+    assert float(cells[4]) == pytest.approx(best)
+
+
 def _sql(page, db) -> None:
     page.get_by_role("button", name="Run query").click()  # the example counts per study
-    _main_shows(page, f"{len(db.records)} rows")
-    for study, records in db.records.items():
-        assert _grid_row(page, study) == [study, str(len(records))]
+    _main_shows(page, f"{len(db.networks)} rows")
+    for study, count in db.networks.items():
+        assert _grid_row(page, study) == [study, str(count)]
 
 
 EXPECTATIONS = {
@@ -241,6 +352,9 @@ EXPECTATIONS = {
     "views/compare.py": _compare,
     "views/parallel.py": _parallel,
     "views/priors.py": _priors,
+    "views/pruning.py": _pruning,
+    "views/pruning_rnn.py": _pruning_rnn,
+    "views/search.py": _search,
     "views/network.py": _network,
     "views/sql.py": _sql,
 }
@@ -250,7 +364,7 @@ EXPECTATIONS = {
     ("script", "title", "url"), dashboard_pages(), ids=[p[0] for p in dashboard_pages()]
 )
 def test_every_page_shows_a_real_value_without_an_exception(
-    browser_page, served, dashboard_db, script, title, url
+    browser_page, served, browser_db, script, title, url
 ):
     assert script in EXPECTATIONS, (
         f"{script} is in main.py's PAGES but not in EXPECTATIONS: add what it must show"
@@ -263,7 +377,7 @@ def test_every_page_shows_a_real_value_without_an_exception(
     current = page.locator("[data-testid=stSidebarNavLink][aria-current=page]")
     assert current.count() == 1 and current.inner_text().strip().endswith(title), script
     assert page.locator("[data-testid=stMain] h1").first.inner_text().strip()
-    EXPECTATIONS[script](page, dashboard_db)
+    EXPECTATIONS[script](page, browser_db)
     assert page.locator("[data-testid=stException]").count() == 0, script
     assert "Traceback" not in page.locator("[data-testid=stMain]").inner_text(), script
 

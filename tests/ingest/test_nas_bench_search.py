@@ -98,6 +98,10 @@ def test_runs_see_validation_only_and_report_test_of_the_best(proteins, strategy
     (outcome,) = queries_to_reach(strategy, table, top_fraction=0.01, seeds=[1], budget=120,
                                   features=features, regressor="bayesian_ridge")  # fmt: skip
     best = max(history.measured(), key=lambda e: e.score)
+    # the stored curve: the running maximum of the measured scores, at each query it rose
+    running = np.maximum.accumulate([e.score for e in history.measured()][: outcome.queries])
+    rises = [0, *np.flatnonzero(np.diff(running) > 0) + 1]
+    assert outcome.curve == tuple((int(i) + 1, float(running[i])) for i in rises)
     if outcome.queries_to_target is None:
         assert outcome.best_valid == best.score
         assert outcome.best_test == table.test[table.row[best.candidate]]

@@ -43,6 +43,8 @@ def test_overrides_replace_fields_and_lists_become_tuples():
         ("hidden_sizes", (50, 0), "'hidden_sizes'"),
         ("base_train_accuracy", 1.5, "'base_train_accuracy'"),
         ("sequences", 0, "'sequences'"),
+        ("repeats", 0, "'repeats' parameter .* positive integer"),
+        ("seed", -1, "'seed' parameter .* non-negative integer"),
     ],
 )
 def test_bad_values_are_refused_naming_the_field(field, value, message):

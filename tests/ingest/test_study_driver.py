@@ -243,7 +243,8 @@ def test_killing_the_driver_or_its_workers_at_random_moments_loses_and_duplicate
     assert names == [f"net-{i:03d}" for i in range(jobs)], summary
     assert _orphans(db) == dict.fromkeys(CHILD_TABLES, 0)
     assert complete_bundles(staging) == [] and not list(staging.glob(".tmp-*"))
-    assert not (staging / QUARANTINE).exists()
+    quarantine = staging / QUARANTINE  # on failure, say what was moved there
+    assert not quarantine.exists(), [p.name for p in quarantine.iterdir()]
     meta = queries.meta_dataset(db)
     assert meta["nodes"].null_count() == 0  # every network has its features
 

@@ -124,7 +124,7 @@ def test_a_version_2_warehouse_upgrades_to_network_identity_keeping_every_row(tm
     frames = {
         "networks": frames["networks"]
         .with_columns(pl.col("name").replace(old_ids).alias("id"))
-        .drop("content_hash"),
+        .drop("content_hash", "pruning_run", "pruning_step"),
         **{t: f.with_columns(remap) for t, f in frames.items() if t != "networks"},
     }
     raw = duckdb.connect(str(path))
@@ -147,7 +147,8 @@ def test_a_version_2_warehouse_upgrades_to_network_identity_keeping_every_row(tm
         for table in tables:
             rows = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
             if table == "networks":
-                rows = [row[:-1] for row in rows]  # without the new content_hash column
+                # without the later columns: content_hash (0003), pruning_run/_step (0004)
+                rows = [row[:-3] for row in rows]
             assert rows == before[table], table
     finally:
         con.close()
@@ -162,3 +163,56 @@ def test_a_version_2_warehouse_upgrades_to_network_identity_keeping_every_row(tm
     assert report.skipped == 1
     with open_connection(path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM networks").fetchall() == [(3,)]
+
+
+def test_a_version_3_warehouse_upgrades_to_pruning_runs_keeping_every_row(tmp_path):
+    """0004 adds the pruning tables, two networks columns and three views; every row of a
+    schema-3 file stays, old networks are no pruning steps, and their graphs read the same."""
+    import networkx as nx
+
+    from tests.warehouse.conftest import make_records
+    from warehouse.queries import load_graph
+    from warehouse.records import StudyRecord, records_to_frames
+
+    path = tmp_path / "v3.duckdb"
+    study = StudyRecord(id="old", kind="priors")
+    records = make_records(3)
+    frames = records_to_frames(study.id, records)
+    frames["networks"] = frames["networks"].drop("pruning_run", "pruning_step")
+    raw = duckdb.connect(str(path))
+    assert migrate(raw, target=3) == 3
+    raw.execute("INSERT INTO studies (id, kind) VALUES ('old', 'priors')")
+    for table, frame in frames.items():
+        raw.register("rows", frame.to_arrow())
+        raw.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows")
+        raw.unregister("rows")
+    tables = ("studies", "nodes", "edges", "metrics", "features", "labels")
+    before = {t: raw.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+    networks_before = raw.execute("SELECT * FROM networks ORDER BY id").fetchall()
+    raw.close()
+    con = open_connection(path, read_only=False)
+    try:
+        assert current_version(con) == 4
+        assert {
+            t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables
+        } == before
+        after = con.execute(
+            "SELECT * EXCLUDE (pruning_run, pruning_step) FROM networks ORDER BY id"
+        ).fetchall()
+        assert after == networks_before
+        assert con.execute(
+            "SELECT count(*) FROM networks"
+            " WHERE pruning_run IS NOT NULL OR pruning_step IS NOT NULL"
+        ).fetchall() == [(0,)]
+        assert (
+            con.execute("SELECT count(*) FROM network_edges").fetchall()
+            == con.execute("SELECT count(*) FROM edges").fetchall()
+        )
+        assert con.execute("SELECT count(*) FROM pruning_steps").fetchall() == [(0,)]
+        assert _schema(con) == json.loads(SNAPSHOT.read_text())
+    finally:
+        con.close()
+    for record in records:
+        loaded = load_graph(path, network_id=record.network_id(study.id))
+        assert sorted(map(sorted, loaded.edges)) == sorted(map(sorted, record.graph.edges))
+        assert nx.utils.nodes_equal(loaded.nodes, record.graph.nodes)

@@ -1,3 +1,5 @@
+import warnings
+
 import pytest
 
 from warehouse import queries
@@ -7,6 +9,7 @@ from warehouse.staging import (
     StagingWarning,
     complete_bundles,
     load_staged,
+    remove_unfinished,
     stage_records,
 )
 
@@ -21,6 +24,37 @@ def test_staged_bundles_load_in_one_go_and_are_removed(db, study, tmp_path, make
     assert report.inserted == 5
     assert complete_bundles(staging) == []
     assert queries.counts(db)["networks"] == 5
+
+
+def test_a_kill_while_a_stored_bundle_is_deleted_never_quarantines_it(
+    db, study, tmp_path, make_records, monkeypatch
+):
+    """rmtree goes file by file; killed half-way it must not leave a half bundle to be
+    quarantined as unreadable at the next load (its networks are stored already)."""
+    import shutil
+
+    import warehouse.staging as staging_module
+
+    staging = tmp_path / "staging"
+    stage_records(staging, study, make_records(2))
+    real_rmtree = shutil.rmtree
+
+    def killed_half_way(path, ignore_errors=False):
+        next(p for p in sorted(path.iterdir()) if p.suffix == ".parquet").unlink()
+        raise KeyboardInterrupt  # the kill, after one of its files is gone
+
+    monkeypatch.setattr(staging_module.shutil, "rmtree", killed_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        load_staged(db, staging)
+    monkeypatch.setattr(staging_module.shutil, "rmtree", real_rmtree)
+    assert queries.counts(db)["networks"] == 2
+    assert complete_bundles(staging) == []  # what is left of it is hidden
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StagingWarning)
+        report = load_staged(db, staging)
+    assert (report.inserted, report.quarantined) == (0, ())
+    assert not (staging / QUARANTINE).exists()
+    assert remove_unfinished(staging) == 1 and list(staging.iterdir()) == []
 
 
 def test_loading_a_bundle_twice_never_duplicates(db, study, tmp_path, make_records):

@@ -1,0 +1,196 @@
+"""The feed-forward pruning study on a tiny grid (digits, one hidden layer of 8)."""
+
+import networkx as nx
+import polars as pl
+import pytest
+import torch
+
+from ingest import ffn_pruning_training
+from ingest.datasets import DatasetFileError
+from ingest.ffn_pruning_config import make_ffn_pruning_config
+from ingest.ffn_pruning_study import define_ffn_pruning_study, run_ffn_pruning_study
+from ingest.ffn_pruning_training import (
+    build_model,
+    connection_frame,
+    load_data,
+    run_ffn_pruning_job,
+)
+from models.pruning import PruningRun, create_pruning_scheme
+from models.to_graph import model_to_graph
+from warehouse import queries
+from warehouse.connection import reader
+
+TABLES = ("networks", "nodes", "edges", "metrics", "features", "pruning_runs", "run_connections")
+
+
+def _config(**overrides):
+    values = dict(
+        dataset="digits", architectures=((8,),), learning_rates=(0.01,),
+        methods=("random", "magnitude_class_blinded"), schemes=("percentage",),
+        target_sparsity=0.7, percentage_amount=0.5, base_epochs=1, retrain_epochs=1,
+        expensive_every=2,
+    )  # fmt: skip
+    return make_ffn_pruning_config("demo", **(values | overrides))
+
+
+def _rows(db) -> dict:
+    with reader(db) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """The tiny study with two seeds, run once for the tests that only read it."""
+    db = tmp_path_factory.mktemp("ffn") / "w.duckdb"
+    summary = run_ffn_pruning_study(_config(repeats=2), db=db, workers=1, load_every=0)
+    return db, summary
+
+
+def test_every_step_is_the_base_graph_minus_the_weights_pruned_so_far(stored):
+    db, summary = stored
+    assert (summary.trained, summary.failed) == (4, {})
+    with reader(db) as con:
+        steps = con.execute(
+            "SELECT network_id, base_network_id, run_id, step FROM pruning_steps ORDER BY ALL"
+        ).fetchall()
+        pruned = pl.DataFrame(
+            con.execute("SELECT run_id, source, target, pruned_at_step FROM run_connections")
+            .fetchall(),
+            schema=["run_id", "source", "target", "pruned_at_step"], orient="row",
+        )  # fmt: skip
+    assert len(steps) >= 4
+    for network_id, base_id, run_id, step in steps:
+        base = queries.load_graph(db, network_id=base_id)
+        gone = pruned.filter(
+            (pl.col("run_id") == run_id) & (pl.col("pruned_at_step") <= step)
+        ).select("source", "target")
+        expected = base.copy()
+        expected.remove_edges_from(gone.rows())
+        assert nx.utils.graphs_equal(queries.load_graph(db, network_id=network_id), expected)
+
+
+def test_a_base_per_architecture_lr_and_seed_shared_by_its_runs_and_a_seed_column(stored):
+    db, _ = stored
+    with reader(db) as con:
+        bases = con.execute(
+            "SELECT n.name, n.seed, count(DISTINCT r.run_id) FROM networks n"
+            " JOIN pruning_runs r ON r.base_network_id = n.id GROUP BY ALL ORDER BY 2"
+        ).fetchall()
+        seeds = con.execute("SELECT DISTINCT seed FROM pruning_steps ORDER BY 1").fetchall()
+        chain = con.execute(
+            "SELECT s.step, s.parent_id, p.network_id, r.base_network_id FROM pruning_steps s"
+            " JOIN pruning_runs r USING (run_id)"
+            " LEFT JOIN pruning_steps p ON p.run_id = s.run_id AND p.step = s.step - 1"
+        ).fetchall()
+    assert bases == [("base/h8/lr0.01/seed0", 0, 2), ("base/h8/lr0.01/seed1", 1, 2)]
+    assert seeds == [(0,), (1,)]
+    for step, parent, previous, base in chain:
+        assert parent == (base if step == 1 else previous)
+
+
+def test_sparsity_rises_to_the_target_and_features_follow_the_schedule(stored):
+    db, _ = stored
+    steps = queries.meta_dataset(db).join(
+        pl.DataFrame(
+            _steps_frame(db), schema=["network_id", "step", "sparsity", "run_id"], orient="row"
+        ),
+        on="network_id",
+    )
+    for _, run in steps.sort("step").group_by("run_id"):
+        sparsity = run.get_column("sparsity_right").to_list()
+        assert sparsity == sorted(sparsity) and sparsity[-1] == pytest.approx(0.7, abs=0.01)
+        last = run.get_column("step").max()
+        for row in run.iter_rows(named=True):
+            expensive = row["step"] % 2 == 0 or row["step"] == last
+            assert (row["edge_betweenness_mean"] is not None) == expensive
+            assert row["edges"] is not None
+
+
+def _steps_frame(db):
+    with reader(db) as con:
+        return con.execute(
+            "SELECT network_id, step, sparsity, run_id FROM pruning_steps"
+        ).fetchall()
+
+
+def test_a_rerun_trains_and_stores_nothing(stored):
+    db, _ = stored
+    before = _rows(db)
+    again = run_ffn_pruning_study(_config(repeats=2), db=db, workers=1, load_every=0)
+    assert (again.trained, again.already_done) == (0, 4)
+    assert _rows(db) == before
+
+
+def test_a_run_that_failed_is_run_again_whole_and_its_base_is_not_retrained(tmp_path, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    config = _config(methods=("random",))
+    real = ffn_pruning_training.PruningRun
+
+    class Killed(real):
+        def __iter__(self):
+            for record in super().__iter__():
+                if record.step == 2:
+                    raise RuntimeError("killed at step 2")
+                yield record
+
+    monkeypatch.setattr(ffn_pruning_training, "PruningRun", Killed)
+    first = run_ffn_pruning_study(config, db=db, workers=1, load_every=0)
+    assert list(first.failed) == ["h8/lr0.01/seed0/random/percentage/step-1"]
+    assert not db.exists() or _rows(db)["pruning_runs"] == 0  # nothing half-stored
+    monkeypatch.setattr(ffn_pruning_training, "PruningRun", real)
+    trained = []
+    original = ffn_pruning_training._train_epoch
+    monkeypatch.setattr(
+        ffn_pruning_training, "_train_epoch",
+        lambda *a, **k: trained.append(a[-1]) or original(*a, **k),
+    )  # fmt: skip
+    second = run_ffn_pruning_study(config, db=db, workers=1, load_every=0)
+    assert (second.trained, second.failed) == (1, {})
+    # only re-training epochs ran: the base (1 epoch) was loaded, not trained again
+    with reader(db) as con:
+        steps = con.execute("SELECT count(*) FROM pruning_steps").fetchall()[0][0]
+    assert len(trained) == steps * config.retrain_epochs
+
+
+def test_connection_frame_lists_the_base_graph_edges_with_their_weights():
+    data = load_data(_config())
+    model = build_model((5, 4), data, seed=3)
+    weights = {k: v.clone() for k, v in model.state_dict().items()}
+    run = PruningRun(model, "random", create_pruning_scheme("one_shot", amount=0.5))
+    list(run)
+    base = build_model((5, 4), data, seed=3)
+    graph = model_to_graph(base)
+    frame = connection_frame(model, weights, run.pruned_at)
+    edges = {(u, v): d["weight"] for u, v, d in graph.edges(data=True)}
+    assert sorted(zip(frame["source"], frame["target"], strict=True)) == sorted(edges)
+    for source, target, weight in frame.select("source", "target", "weight").iter_rows():
+        assert weight == pytest.approx(edges[(source, target)], rel=1e-6)
+    pruned = frame.filter(pl.col("pruned_at_step") == 1)
+    layer = model.layers[0]
+    assert pruned.height == sum(int((~t.bool()).sum()) for t in _masks(model))
+    # an input->hidden connection pruned in the model is marked pruned in the frame
+    zero_rows, zero_cols = torch.nonzero(layer.weight_mask == 0, as_tuple=True)
+    first = (int(zero_cols[0]), int(zero_rows[0]) + data.in_features)
+    assert first in set(pruned.select("source", "target").rows())
+
+
+def _masks(model):
+    return [layer.weight_mask for layer in model.layers]
+
+
+def test_jobs_cover_the_grid_and_name_their_first_step(tmp_path):
+    config = _config(repeats=2, learning_rates=(0.01, 0.0001), schemes=("one_shot", "percentage"))
+    definition = define_ffn_pruning_study(config, base_dir=tmp_path)
+    assert len(definition.jobs) == 2 * 2 * 2 * 2
+    assert len({job.name for job in definition.jobs}) == len(definition.jobs)
+    assert definition.jobs[0].name.endswith("/step-1")
+    assert run_ffn_pruning_job is definition.run_job
+
+
+def test_a_missing_idx_file_fails_before_anything_is_written(tmp_path):
+    db = tmp_path / "w.duckdb"
+    (tmp_path / "mnist").mkdir()
+    config = make_ffn_pruning_config("demo", data_dir=str(tmp_path / "mnist"))
+    with pytest.raises(DatasetFileError, match="train-images-idx3-ubyte"):
+        run_ffn_pruning_study(config, db=db, workers=1)
+    assert not db.exists()
