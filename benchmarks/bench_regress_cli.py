@@ -20,22 +20,20 @@ order, min-max scaling on all rows). Target: today's CLI at least 2.5× faster.
 Today's opt-in ``--profile fast`` (fewer trees) is timed in the same rounds and reported on its
 own line, with how far its CV R² is from the default's (its numbers are its own).
 
-Where the time goes, and why 2.5x with identical numbers is out of reach on two cores
-(measured 1 December 2026, details in the regspeed report):
+Measured on the idle machine, 2 December 2026 (``python benchmarks/bench_regress_cli.py``, load
+average 1.0 → 1.7), with the fix that makes the baseline really run the baseline's code (see
+:func:`cli`; every earlier number of this benchmark, including issue 7's notes of 29.0 vs 26.9 s
+and "1.08x", timed today's code twice):
 
-* The work is the same as the baseline's: 16 fits per group and regressor (15 CV folds and the
-  paper split). Serial CPU seconds in one process, alternating, 20 features, load ~14: forest
-  19.7 (baseline) vs 18.0 (today), AdaBoost 12.9 vs 13.0, XGBoost 6.5 vs 6.1 — today's serial
-  path is not slower; the 39.0 vs 35.0 s seen before was load and the thread pool's overhead.
-* The random forest is ~55% of it and ~90% of a forest's time is scikit-learn's compiled tree
-  builder (200 bare ``DecisionTreeRegressor._fit`` calls take as long as the whole forest):
-  there is no Python overhead left to remove without changing the numbers.
-* Start-up: the baseline's one-regressor run takes 5.0 s (torch import, warehouse), today's
-  2.3 s. With the fits spread perfectly over 2 cores the bound is therefore
-  2.3 + 24.3 / 2 ≈ 14.5 s against the baseline's 29.0 s on a quiet machine: about 2.0x.
-* Issue 7's 106 s (BR alone 9.7 s, RF 49.9 s) fits four one-regressor runs, each paying the
-  start-up, on a machine 2-2.5x slower (a guess from the ratios): here those runs take
-  5.0 + 20.1 + 11.3 + 7.9 = 44.3 s at the baseline, and all four in one run 29.0 s.
+* baseline 43.4 s, today 22.4 s: **1.94x** with identical CV numbers (target 2.5x, not met);
+* today ``--jobs 1`` 30.5 s: the serial path alone is 1.42x faster than the baseline (lazy
+  imports, no torch at start-up, validation done once per fold instead of per tree); the worker
+  processes add only 1.36x on two cores, against an ideal of about 2x;
+* ``--profile fast`` 10.0 s (4.36x, its own numbers: CV R² up to 0.068 from the default's).
+
+The gap to 2.5x (about 17 s) is in the worker pool: with the fits perfectly spread over both
+cores the bound is about 2.3 s of start-up + 28 s / 2 ≈ 16 s. Issue 7's 106 s was measured on a
+slower machine: the same baseline command takes 43 s here.
 """
 
 from __future__ import annotations
@@ -111,12 +109,18 @@ def extract_baseline(commit: str, folder: Path) -> Path:
 
 
 def cli(tree: Path, *args: str) -> tuple[float, str]:
-    """Run ``python -m app.cli ARGS`` on ``tree``; (seconds, stdout)."""
+    """Run ``python -m app.cli ARGS`` on ``tree``; (seconds, stdout).
+
+    The process runs *in* ``tree``: ``python -m`` puts the working directory first on
+    ``sys.path``, before ``PYTHONPATH``, so run from the repository the "baseline" would
+    silently import today's code (until 2026-12-02 this benchmark did exactly that).
+    """
     env = dict(os.environ, PYTHONPATH=str(tree))
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True
-    )
+        [sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True,
+        cwd=tree,
+    )  # fmt: skip
     seconds = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"{tree}: sparsescope {' '.join(args)} failed:\n{done.stderr}")
