@@ -93,7 +93,10 @@ def evaluate_regressors(
         columns for ``cv_r2`` and the rank metrics.
     n_jobs:
         Worker processes for the fits (-1: one per core; 1: fit here); the results do not
-        depend on it. Regressors registered in ``__main__`` are always fitted here.
+        depend on it. Regressors registered in ``__main__`` are always fitted here. Workers
+        start from a forkserver, which re-imports the calling script: a script that asks for
+        workers must call this under ``if __name__ == "__main__":`` (as with any
+        ``multiprocessing`` code), or its pool breaks; notebooks and the CLI need nothing.
     profile:
         ``"default"``, or ``"fast"`` (fewer trees; other numbers), see
         :data:`analytics.regressors.registry.PROFILES`.
