@@ -85,13 +85,7 @@ def store_pruning_tables(
     new_ids = new.get_column("run_id").to_list()
     if new_ids:
         bases = new.get_column("base_network_id").unique().to_list()
-        known = {
-            r[0]
-            for r in con.execute(
-                "SELECT id FROM networks WHERE list_contains(?::VARCHAR[], id)", [bases]
-            ).fetchall()
-        }
-        missing = sorted(set(bases) - known)
+        missing = _not_stored(con, "networks", "id", bases)
         if missing:
             raise WarehouseError(
                 f"Pruning runs refer to base networks {missing[:3]!r} that are not stored; "
@@ -207,13 +201,7 @@ def _check_steps_have_runs(con: duckdb.DuckDBPyConnection, networks: pl.DataFram
     wanted = networks.get_column("pruning_run").drop_nulls().unique().to_list()
     if not wanted:
         return
-    known = {
-        r[0]
-        for r in con.execute(
-            "SELECT run_id FROM pruning_runs WHERE list_contains(?::VARCHAR[], run_id)", [wanted]
-        ).fetchall()
-    }
-    missing = sorted(set(wanted) - known)
+    missing = _not_stored(con, "pruning_runs", "run_id", wanted)
     if missing:
         raise WarehouseError(
             f"Step networks refer to pruning run {missing[0]!r}, which is neither stored nor "
@@ -225,3 +213,11 @@ def _unregister(con: duckdb.DuckDBPyConnection, *views: str) -> None:
     for view in views:
         with suppress(duckdb.Error):  # an aborted transaction: the first error is what counts
             con.unregister(view)
+
+
+def _not_stored(con, table: str, column: str, ids: list[str]) -> list[str]:
+    """The ``ids`` that no row of ``table`` holds in ``column``, sorted."""
+    found = con.execute(
+        f"SELECT {column} FROM {table} WHERE list_contains(?::VARCHAR[], {column})", [ids]
+    ).fetchall()
+    return sorted(set(ids) - {row[0] for row in found})
