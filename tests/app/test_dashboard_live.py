@@ -94,21 +94,23 @@ def test_the_data_layer_follows_a_study_run_by_another_process(monkeypatch, tmp_
     monkeypatch.setenv("SPARSESCOPE_DB", str(db))
     jobs = 12
     driver = subprocess.Popen(
-        [sys.executable, "-m", "tests.ingest.fake_study", str(db), str(jobs), "0.3"],
+        # 1 s a job, 2 workers: about 6 s of running, so a poller slowed by a loaded machine
+        # still sees states between the first and the last (0.3 s once showed only 0 and 12).
+        [sys.executable, "-m", "tests.ingest.fake_study", str(db), str(jobs), "1.0"],
         env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     seen_networks, seen_done, states = [], [], set()
     try:
         while driver.poll() is None:
+            progress = data.live_studies().get("fake-study")  # a file read: cheap, first
+            if progress is not None:
+                seen_done.append(progress.done)
+                states.add(progress.state)
             state = data.status()
             if not state.missing:
                 assert state.error is None, state.error
                 seen_networks.append(state.counts["networks"])
-            progress = data.live_studies().get("fake-study")
-            if progress is not None:
-                seen_done.append(progress.done)
-                states.add(progress.state)
             time.sleep(0.1)
     finally:
         out, err = driver.communicate(timeout=120)
