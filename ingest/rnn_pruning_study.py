@@ -56,6 +56,7 @@ from ingest.study_driver import (
 from warehouse import queries
 from warehouse.errors import WarehouseError
 from warehouse.records import StudyRecord
+from warehouse.staging import staged_names
 
 __all__ = [
     "BaseJob",
@@ -230,7 +231,8 @@ def run_rnn_pruning_study(
         _checked_csv(config)  # a changed file: nothing is trained or written
     root = staging_root(db, staging_dir)
     definition = define_rnn_pruning_study(config, root)
-    stored = _stored_names(db, definition.study.id)
+    # Runs staged by an interrupted run land without their base: count them as done.
+    stored = _stored_names(db, definition.study.id) | staged_names(root / definition.study.id)
     needed = {
         (job.cell, job.seed): job.base_path
         for job in definition.jobs

@@ -4,6 +4,7 @@ base model pruned directly, base models trained once, resume, bad input."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -17,6 +18,7 @@ from ingest.rnn_pruning_study import (
     base_model_for,
     make_study_config,
     plan_rnn_pruning_jobs,
+    run_rnn_pruning_job,
     run_rnn_pruning_study,
     study_data,
     study_id_for,
@@ -26,6 +28,7 @@ from models.pruning.percentile import prune_by_percentile
 from models.to_graph import model_to_graph
 from models.training import evaluate
 from warehouse import queries
+from warehouse.staging import stage_frames
 
 TINY = dict(
     cells=("lstm",), targets=("h2h", "i2h"), sequences=200, hidden_sizes=(4, 4),
@@ -129,6 +132,28 @@ def test_a_second_job_loads_the_saved_base_instead_of_training(tmp_path, monkeyp
     loaded = base_model_for(second)
     assert all(torch.equal(trained.state[k], loaded.state[k]) for k in trained.state)
     assert loaded.history == trained.history
+
+
+def test_runs_staged_before_an_interruption_land_without_training_their_base(tmp_path, monkeypatch):
+    """A run staged but not ingested (the driver was killed) is done: its base, even when its
+    file is gone, is not trained again; the staged run lands as it was."""
+    config = make_study_config("demo", **TINY)
+    db = tmp_path / "w.duckdb"
+    study = study_of(config)
+    jobs = plan_rnn_pruning_jobs(config, study, f"{db}.staging")
+    for job in jobs:
+        stage_frames(tmp_path / "w.duckdb.staging" / study.id, study,
+                     run_rnn_pruning_job(job).tables)  # fmt: skip
+    Path(jobs[0].base_path).unlink()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the base model was trained again")
+
+    monkeypatch.setattr(study_module, "train_base_model", refuse)
+    summary = run_rnn_pruning_study(config, db=db, workers=1)
+    assert (summary.trained, summary.already_done) == (0, len(jobs))
+    names = set(queries.networks(db)["name"])
+    assert {step_name(job.cell, job.seed, job.target, 100, 1) for job in jobs} <= names
 
 
 def test_more_repeats_extend_the_same_study_with_new_seeds(tmp_path):
