@@ -194,3 +194,28 @@ def test_a_missing_idx_file_fails_before_anything_is_written(tmp_path):
     with pytest.raises(DatasetFileError, match="train-images-idx3-ubyte"):
         run_ffn_pruning_study(config, db=db, workers=1)
     assert not db.exists()
+
+
+def _step_accuracies(db) -> list[tuple]:
+    with reader(db) as con:
+        return con.execute(
+            "SELECT s.network_id, s.step, s.sparsity, m.value FROM pruning_steps s"
+            " JOIN metrics m ON m.network_id = s.network_id"
+            " WHERE m.split = 'test' AND m.metric = 'acc' ORDER BY ALL"
+        ).fetchall()
+
+
+@pytest.mark.slow
+def test_the_study_on_ray_stores_what_the_local_pool_stores(tmp_path, monkeypatch):
+    """``executor="ray"`` (a local Ray of 2 CPUs) runs the same runs: same network ids, same
+    sparsities and accuracies step by step (same seeds) as the local pool."""
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    on_ray = run_ffn_pruning_study(_config(), db=tmp_path / "ray.duckdb", executor="ray",
+                                   workers=2, load_every=0)  # fmt: skip
+    local = run_ffn_pruning_study(_config(), db=tmp_path / "local.duckdb", workers=1, load_every=0)
+    assert (on_ray.trained, on_ray.failed) == (local.trained, local.failed) == (2, {})
+    ray_steps = _step_accuracies(tmp_path / "ray.duckdb")
+    assert len(ray_steps) >= 4
+    local_steps = _step_accuracies(tmp_path / "local.duckdb")
+    assert [row[:3] for row in ray_steps] == [row[:3] for row in local_steps]
+    assert [row[3] for row in ray_steps] == pytest.approx([row[3] for row in local_steps])

@@ -183,3 +183,27 @@ def test_a_reber_csv_that_changed_since_the_study_began_is_refused(tmp_path):
     with pytest.raises(ValueError, match="changed since the study started"):
         run_rnn_pruning_study(config, db=db)
     assert not db.exists()
+
+
+def _accuracies(db) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.sql(
+            "SELECT n.name, n.id, m.metric, m.value FROM networks n"
+            " JOIN metrics m ON m.network_id = n.id WHERE m.split = 'test' ORDER BY ALL"
+        ).fetchall()
+
+
+@pytest.mark.slow
+def test_the_study_on_ray_stores_what_the_local_pool_stores(study, tmp_path, monkeypatch):
+    """``executor="ray"`` (a local Ray of 2 CPUs): the base is trained once, and every step
+    network lands with the id and test accuracies of the local run (same seeds)."""
+    config, local_db, _ = study
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    db = tmp_path / "ray.duckdb"
+    summary = run_rnn_pruning_study(config, db=db, executor="ray", workers=2, load_every=0.0)
+    assert (summary.trained, summary.failed) == (2, {})
+    on_ray = _accuracies(db)
+    assert len(on_ray) >= 2 * 2 * 2 * 2  # targets x percents x budgets, acc before and after
+    local = _accuracies(local_db)
+    assert [row[:3] for row in on_ray] == [row[:3] for row in local]
+    assert [row[3] for row in on_ray] == pytest.approx([row[3] for row in local])
