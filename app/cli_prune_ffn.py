@@ -73,6 +73,14 @@ def prune_ffn(
             "features: every step).",
         ),
     ] = None,
+    rewind_epoch: Annotated[
+        int | None,
+        typer.Option(
+            "--rewind-epoch",
+            help="Lottery-ticket rewinding: after every step the surviving weights go back to "
+            "the base's after this many epochs (0: initialisation).",
+        ),
+    ] = None,
     executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
     workers: Annotated[int, typer.Option(help="Parallel pruning runs.")] = 2,
     db: DbOption = None,
@@ -88,7 +96,7 @@ def prune_ffn(
         "methods": split_list(methods), "schemes": split_list(schemes),
         "target_sparsity": percent_to_fraction(target_compression, "--target-compression"),
         "base_epochs": base_epochs, "retrain_epochs": retrain_epochs,
-        "expensive_every": expensive_every,
+        "expensive_every": expensive_every, "rewind_epoch": rewind_epoch,
     }  # fmt: skip
     if config is not None:
         chosen = load_ffn_pruning_config(config, **overrides)

@@ -82,6 +82,8 @@ class FFNPruningConfig:
     seed: int = 0  # first seed; repeats use seed, seed + 1, ...
     repeats: int = 1  # seeds per grid cell
     expensive_every: int = 5  # path / betweenness features every k-th step (cheap ones: all)
+    rewind_epoch: int | None = None  # lottery-ticket rewinding: after each step the surviving
+    # weights go back to the base's weights after this many epochs (0: at initialisation)
 
     def __post_init__(self) -> None:
         where = "FFNPruningConfig"
@@ -141,6 +143,16 @@ class FFNPruningConfig:
                     f"The '{name}' parameter of {where} must be a positive integer or None. "
                     f"Got {value!r} instead."
                 )
+        if self.rewind_epoch is not None and (
+            isinstance(self.rewind_epoch, bool)
+            or not isinstance(self.rewind_epoch, int)
+            or not 0 <= self.rewind_epoch <= self.base_epochs
+        ):
+            raise ValueError(
+                f"The 'rewind_epoch' parameter of {where} must be an epoch of the base "
+                f"training, 0 (initialisation) to base_epochs = {self.base_epochs}, or None. "
+                f"Got {self.rewind_epoch!r} instead."
+            )
         if "bucket" in self.schemes and not (self.bucket_size or 0) > 0:
             raise ValueError(
                 f"The 'bucket' scheme of {where} needs a positive 'bucket_size' (summed "
@@ -172,8 +184,12 @@ class FFNPruningConfig:
         return asdict(self)
 
     def identity(self) -> dict[str, Any]:
-        """What names the study: everything but ``repeats`` (more repeats extend a study)."""
-        return {k: v for k, v in self.to_dict().items() if k != "repeats"}
+        """What names the study: everything but ``repeats`` (more repeats extend a study), and
+        ``rewind_epoch`` only when set (so studies made before it existed keep their ids)."""
+        values = {k: v for k, v in self.to_dict().items() if k != "repeats"}
+        if values["rewind_epoch"] is None:
+            del values["rewind_epoch"]
+        return values
 
 
 def make_ffn_pruning_config(preset: str = "demo", **overrides: Any) -> FFNPruningConfig:

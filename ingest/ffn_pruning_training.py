@@ -36,7 +36,13 @@ from ingest.ffn_pruning_config import FFNPruningConfig
 from ingest.study_driver import JobResult
 from models.feedforward import MaskedFeedForward
 from models.masking import MaskedModule
-from models.pruning import PruningContext, PruningRun, create_pruning_method, create_pruning_scheme
+from models.pruning import (
+    PruningContext,
+    PruningRun,
+    create_pruning_method,
+    create_pruning_scheme,
+    parameter_snapshot,
+)
 from models.to_graph import model_to_graph
 from models.training import make_optimizer
 from warehouse.pruning_store import PruningRunRecord, pruning_frames
@@ -49,6 +55,7 @@ __all__ = [
     "connection_frame",
     "ensure_base_model",
     "load_data",
+    "rewind_snapshot",
     "run_ffn_pruning_job",
 ]
 
@@ -129,26 +136,43 @@ def accuracy(model: nn.Module, data: Dataset, split: str = "test") -> float:
 def ensure_base_model(job: FFNPruningJob) -> tuple[dict[str, torch.Tensor], list[Metric]]:
     """The trained base model's state dict and per-epoch metrics: loaded if saved, else
     trained (once per study, under a file lock) and saved atomically."""
+    saved = _base_file(job)
+    return saved["state"], [Metric(*m) for m in saved["metrics"]]
+
+
+def rewind_snapshot(job: FFNPruningJob) -> dict[str, torch.Tensor] | None:
+    """The base's parameters after ``config.rewind_epoch`` epochs (0: at initialisation),
+    saved with the base when it was trained; ``None`` without rewinding."""
+    if job.config.rewind_epoch is None:
+        return None
+    return _base_file(job)["rewind"]
+
+
+def _base_file(job: FFNPruningJob) -> dict:
     folder = Path(job.base_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / (job.base_name.replace("/", "_") + ".pt")
     with _file_lock(path.with_suffix(".lock")):
         if path.exists():
-            saved = torch.load(path, weights_only=True)
-            return saved["state"], [Metric(*m) for m in saved["metrics"]]
+            return torch.load(path, weights_only=True)
         data = load_data(job.config)
         model = build_model(job.hidden, data, _seed(job.seed, job.base_name, "init"))
         optimizer = make_optimizer(model, job.learning_rate)
+        rewind_epoch = job.config.rewind_epoch
+        rewind = parameter_snapshot(model) if rewind_epoch == 0 else None
         metrics = []
         for epoch in range(1, job.config.base_epochs + 1):
             loss = _train_epoch(model, data, optimizer, job, _seed(job.seed, job.base_name, epoch))
             metrics += [Metric(epoch, "train", "loss", loss),
                         Metric(epoch, "test", "acc", accuracy(model, data))]  # fmt: skip
+            if epoch == rewind_epoch:
+                rewind = parameter_snapshot(model)
         state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        saved = {"state": state, "metrics": [tuple(m) for m in metrics], "rewind": rewind}
         temporary = path.with_suffix(".tmp")
-        torch.save({"state": state, "metrics": [tuple(m) for m in metrics]}, temporary)
+        torch.save(saved, temporary)
         os.replace(temporary, path)
-        return state, metrics
+        return saved
 
 
 def connection_frame(
@@ -220,6 +244,7 @@ def run_ffn_pruning_job(job: FFNPruningJob) -> JobResult:
         evaluate=lambda m: accuracy(m, data),
         target_sparsity=config.target_sparsity,
         max_steps=config.max_steps,
+        rewind_to=rewind_snapshot(job),
     )
     steps, parent = [], base.network_id(job.study.id)
     for record in run:
@@ -245,6 +270,7 @@ def run_ffn_pruning_job(job: FFNPruningJob) -> JobResult:
         attributes={"hidden": list(job.hidden), "learning_rate": job.learning_rate,
                     "expensive_every": config.expensive_every, "stop_reason": run.stop_reason,
                     "retrain_epochs": config.retrain_epochs,
+                    "rewind_epoch": config.rewind_epoch,
                     "scheme_options": config.scheme_options(job.scheme)},
         connections=connection_frame(model, base_weights, run.pruned_at),
     )  # fmt: skip

@@ -32,3 +32,14 @@ def test_a_compression_outside_0_100_percent_is_a_usage_error(tmp_path):
     assert result.returncode == 2
     assert "--target-compression is a percentage in [0, 100]; got 150.0" in result.stderr
     assert not db.exists()
+
+
+def test_a_rewind_epoch_beyond_the_base_training_names_the_range_and_writes_nothing(tmp_path):
+    db = tmp_path / "w.duckdb"
+    result = _run("--rewind-epoch", "9", "--base-epochs", "3", "--db", str(db), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "'rewind_epoch' parameter of FFNPruningConfig must be an epoch of the base" in (
+        " ".join(result.stderr.split())
+    )
+    assert "base_epochs = 3" in result.stderr and "Got 9" in result.stderr
+    assert not db.exists() and not (tmp_path / "w.duckdb.staging").exists()

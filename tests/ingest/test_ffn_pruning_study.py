@@ -219,3 +219,77 @@ def test_the_study_on_ray_stores_what_the_local_pool_stores(tmp_path, monkeypatc
     local_steps = _step_accuracies(tmp_path / "local.duckdb")
     assert [row[:3] for row in ray_steps] == [row[:3] for row in local_steps]
     assert [row[3] for row in ray_steps] == pytest.approx([row[3] for row in local_steps])
+
+
+# --- lottery-ticket rewinding ----------------------------------------------------------------
+
+
+def _job(tmp_path, **overrides):
+    config = _config(**overrides)
+    (job,) = [
+        j for j in define_ffn_pruning_study(config, base_dir=tmp_path / "bases").jobs
+        if j.method == "magnitude_class_blinded"
+    ]  # fmt: skip
+    return job
+
+
+def test_rewinding_to_epoch_k_uses_the_base_weights_after_k_epochs(tmp_path):
+    """The snapshot saved with a 3-epoch base at epoch 2 equals a 2-epoch base trained on its
+    own (seeded per epoch); at epoch 0 it is the freshly initialised model."""
+    snapshot = ffn_pruning_training.rewind_snapshot(
+        _job(tmp_path / "a", base_epochs=3, rewind_epoch=2)
+    )
+    two_epochs, _ = ffn_pruning_training.ensure_base_model(_job(tmp_path / "b", base_epochs=2))
+    assert snapshot.keys() == {k for k in two_epochs if not k.endswith("_mask")}
+    for name, value in snapshot.items():
+        assert torch.equal(value, two_epochs[name]), name
+    job = _job(tmp_path / "c", base_epochs=2, rewind_epoch=0)
+    data = ffn_pruning_training.load_data(job.config)
+    fresh = ffn_pruning_training.build_model(
+        job.hidden, data, ffn_pruning_training._seed(job.seed, job.base_name, "init")
+    )
+    initial = ffn_pruning_training.rewind_snapshot(job)
+    assert all(torch.equal(p, initial[n]) for n, p in fresh.named_parameters())
+    trained, _ = ffn_pruning_training.ensure_base_model(job)
+    assert not torch.equal(trained["layers.0.weight"], initial["layers.0.weight"])
+    assert ffn_pruning_training.rewind_snapshot(_job(tmp_path / "d")) is None
+
+
+def test_a_rewinding_study_rewinds_every_step_and_is_a_study_of_its_own(tmp_path, monkeypatch):
+    """Without re-training, a rewound step is the initial weights under the step's mask: its
+    stored accuracy is that model's, and the run records its rewind epoch."""
+    config = _config(rewind_epoch=0, retrain_epochs=0)
+    assert define_ffn_pruning_study(config, base_dir=tmp_path).study.id != (
+        define_ffn_pruning_study(_config(retrain_epochs=0), base_dir=tmp_path).study.id
+    )
+    seen = []
+    original = ffn_pruning_training.PruningRun
+
+    class Recording(original):
+        def __iter__(self):
+            for record in super().__iter__():
+                if record.step:
+                    weights = {n: p.detach().clone() for n, p in self.model.named_parameters()}
+                    seen.append((record, weights))
+                yield record
+
+    monkeypatch.setattr(ffn_pruning_training, "PruningRun", Recording)
+    db = tmp_path / "w.duckdb"
+    summary = run_ffn_pruning_study(config, db=db, workers=1, load_every=0)
+    assert summary.failed == {}
+    job = _job(tmp_path / "check", rewind_epoch=0, retrain_epochs=0)
+    data = ffn_pruning_training.load_data(job.config)
+    initial = ffn_pruning_training.build_model(
+        job.hidden, data, ffn_pruning_training._seed(job.seed, job.base_name, "init")
+    )
+    assert seen
+    for record, weights in seen:
+        for name, parameter in initial.named_parameters():
+            mask = record.masks.get(name)
+            expected = parameter.detach() * mask if mask is not None else parameter.detach()
+            assert torch.equal(weights[name], expected), (record.step, name)
+    with reader(db) as con:
+        rewinds = con.execute(
+            "SELECT DISTINCT json_extract(attributes, '$.rewind_epoch') FROM pruning_runs"
+        ).fetchall()
+    assert rewinds == [("0",)]
