@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DbOption",
+    "DeviceOption",
     "OutputFormat",
     "console",
     "emit",
@@ -45,6 +46,14 @@ DbOption = Annotated[
         envvar="SPARSESCOPE_DB",
         help="Warehouse file (default: ./sparsescope.duckdb).",
         show_default=False,
+    ),
+]
+
+DeviceOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Torch device to train on: cpu (default), cuda, cuda:1, mps, ... An unavailable "
+        "device is refused before anything is written.",
     ),
 ]
 

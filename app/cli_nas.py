@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli_common import DbOption
+from app.cli_common import DbOption, DeviceOption
 
 __all__ = ["study_nas"]
 
@@ -48,6 +48,7 @@ def study_nas(
         float | None, typer.Option(help="Offspring only predicted, not trained (paper: 0.5).")
     ] = None,
     epochs: Annotated[int | None, typer.Option(help="Training epochs per candidate.")] = None,
+    device: DeviceOption = None,
     executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
     workers: Annotated[int, typer.Option(help="Parallel search runs.")] = 2,
     db: DbOption = None,
@@ -62,11 +63,14 @@ def study_nas(
         preset, dataset=dataset, data_dir=data_dir, strategies=split_list(strategies),
         seeds=[int(s) for s in split_list(seeds)] if seeds else None, generations=generations,
         population=population, predictor=predictor, estimation_fraction=estimation_fraction,
-        epochs=epochs,
+        epochs=epochs, device=device,
     )  # fmt: skip
+    from ingest.devices import check_device
     from ingest.nas_training import load_search_data
 
-    # bad or missing data files: one error line before any progress bar (cached per process)
+    # an unavailable device, bad or missing data files: one error line before any progress
+    # bar (the data are cached per process)
+    check_device(config.device)
     load_search_data(config.dataset, config.data_dir, config.validation_fraction,
                      config.data_seed)  # fmt: skip
 

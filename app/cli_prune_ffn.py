@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli_common import DbOption, console, split_list, study_progress
+from app.cli_common import DbOption, DeviceOption, console, split_list, study_progress
 
 __all__ = ["percent_to_fraction", "prune_ffn"]
 
@@ -81,12 +81,14 @@ def prune_ffn(
             "the base's after this many epochs (0: initialisation).",
         ),
     ] = None,
+    device: DeviceOption = None,
     executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
     workers: Annotated[int, typer.Option(help="Parallel pruning runs.")] = 2,
     db: DbOption = None,
 ) -> None:
     """Prune MNIST feed-forward nets with the paper's methods and schemes, every step stored
     as a network (resumable: run it again after an interruption)."""
+    from ingest.devices import check_device
     from ingest.ffn_pruning_config import load_ffn_pruning_config, make_ffn_pruning_config
     from ingest.ffn_pruning_study import run_ffn_pruning_study
 
@@ -97,11 +99,13 @@ def prune_ffn(
         "target_sparsity": percent_to_fraction(target_compression, "--target-compression"),
         "base_epochs": base_epochs, "retrain_epochs": retrain_epochs,
         "expensive_every": expensive_every, "rewind_epoch": rewind_epoch,
+        "device": device,
     }  # fmt: skip
     if config is not None:
         chosen = load_ffn_pruning_config(config, **overrides)
     else:
         chosen = make_ffn_pruning_config(preset, **overrides)
+    check_device(chosen.device)  # before the progress bar: one line, nothing written
     with study_progress(f"prune-ffn/{chosen.preset}") as (progress, _bar):
         summary = run_ffn_pruning_study(
             chosen, db=db, executor=executor, workers=workers, progress=progress

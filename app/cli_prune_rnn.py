@@ -20,6 +20,7 @@ import typer
 
 from app.cli_common import (
     DbOption,
+    DeviceOption,
     console,
     error_console,
     progress_bar,
@@ -55,12 +56,14 @@ def prune_rnn(
             "column of train/test, else a seeded 75/25 split).",
         ),
     ] = None,
+    device: DeviceOption = None,
     executor: Annotated[str, typer.Option(help="local or ray (uses RAY_ADDRESS).")] = "local",
     workers: Annotated[int, typer.Option(help="Parallel jobs.")] = 2,
     db: DbOption = None,
 ) -> None:
     """Base RNNs per cell → pruned i2h / h2h / both at every p, re-trained 0/1/2 epochs →
     warehouse (resumable)."""
+    from ingest.devices import check_device
     from ingest.rnn_pruning_study import (
         make_study_config,
         run_rnn_pruning_study,
@@ -70,8 +73,9 @@ def prune_rnn(
     config = make_study_config(
         preset, reber_csv=reber_csv, repeats=repeats, cells=split_list(cells),
         targets=split_list(targets), percents=_numbers(percents, "percents"),
-        base_epochs=base_epochs, sequences=sequences, seed=seed,
+        base_epochs=base_epochs, sequences=sequences, seed=seed, device=device,
     )  # fmt: skip
+    check_device(config.device)  # before any progress bar: one line, nothing written
     bar = progress_bar()
     bases = bar.add_task("base models", total=len(config.cells) * config.repeats)
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.datasets import list_datasets
+from ingest.devices import parse_device
 from models.pruning import list_granularities, list_pruning_methods, list_pruning_schemes
 
 __all__ = [
@@ -82,6 +83,7 @@ class FFNPruningConfig:
     seed: int = 0  # first seed; repeats use seed, seed + 1, ...
     repeats: int = 1  # seeds per grid cell
     expensive_every: int = 5  # path / betweenness features every k-th step (cheap ones: all)
+    device: str = "cpu"  # torch device of training and pruning; stored, not in the study id
     rewind_epoch: int | None = None  # lottery-ticket rewinding: after each step the surviving
     # weights go back to the base's weights after this many epochs (0: at initialisation)
 
@@ -143,6 +145,7 @@ class FFNPruningConfig:
                     f"The '{name}' parameter of {where} must be a positive integer or None. "
                     f"Got {value!r} instead."
                 )
+        parse_device(self.device, where=where)
         if self.rewind_epoch is not None and (
             isinstance(self.rewind_epoch, bool)
             or not isinstance(self.rewind_epoch, int)
@@ -184,9 +187,10 @@ class FFNPruningConfig:
         return asdict(self)
 
     def identity(self) -> dict[str, Any]:
-        """What names the study: everything but ``repeats`` (more repeats extend a study), and
-        ``rewind_epoch`` only when set (so studies made before it existed keep their ids)."""
-        values = {k: v for k, v in self.to_dict().items() if k != "repeats"}
+        """What names the study: everything but ``repeats`` (more repeats extend a study) and
+        ``device`` (the same study on CPU or GPU), and ``rewind_epoch`` only when set (so
+        studies made before it existed keep their ids)."""
+        values = {k: v for k, v in self.to_dict().items() if k not in ("repeats", "device")}
         if values["rewind_epoch"] is None:
             del values["rewind_epoch"]
         return values

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 
+from ingest.devices import check_device
 from ingest.ffn_pruning_config import FFNPruningConfig
 from ingest.ffn_pruning_training import FFNPruningJob, load_data, run_ffn_pruning_job
 from ingest.study_driver import (
@@ -91,7 +92,10 @@ def run_ffn_pruning_study(
     DatasetFileError
         ``config.data_dir`` lacks an IDX file or holds a malformed one (before any job runs
         and before anything is written).
+    ValueError
+        ``config.device`` is not available on this machine (nothing is written).
     """
+    check_device(config.device)  # an unavailable device: nothing is written
     load_data(config)  # bad data files fail here, naming the file, before anything is written
     root = staging_root(db, staging_dir)
     definition = define_ffn_pruning_study(config, base_dir=root / f"{study_id_for(config)}.bases")

@@ -125,6 +125,8 @@ def accuracy(model: nn.Module, data: Dataset, split: str = "test") -> float:
         (data.test_inputs, data.test_labels) if split == "test" else
         (data.train_inputs, data.train_labels)
     )  # fmt: skip
+    device = _device_of(model)
+    inputs, labels = inputs.to(device), labels.to(device)
     was_training = model.training
     model.eval()
     try:
@@ -157,17 +159,18 @@ def _base_file(job: FFNPruningJob) -> dict:
             return torch.load(path, weights_only=True)
         data = load_data(job.config)
         model = build_model(job.hidden, data, _seed(job.seed, job.base_name, "init"))
+        model.to(job.config.device)  # initialised on the CPU: the same weights on any device
         optimizer = make_optimizer(model, job.learning_rate)
         rewind_epoch = job.config.rewind_epoch
-        rewind = parameter_snapshot(model) if rewind_epoch == 0 else None
+        rewind = _cpu(parameter_snapshot(model)) if rewind_epoch == 0 else None
         metrics = []
         for epoch in range(1, job.config.base_epochs + 1):
             loss = _train_epoch(model, data, optimizer, job, _seed(job.seed, job.base_name, epoch))
             metrics += [Metric(epoch, "train", "loss", loss),
                         Metric(epoch, "test", "acc", accuracy(model, data))]  # fmt: skip
             if epoch == rewind_epoch:
-                rewind = parameter_snapshot(model)
-        state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                rewind = _cpu(parameter_snapshot(model))
+        state = _cpu(model.state_dict())
         saved = {"state": state, "metrics": [tuple(m) for m in metrics], "rewind": rewind}
         temporary = path.with_suffix(".tmp")
         torch.save(saved, temporary)
@@ -213,13 +216,14 @@ def run_ffn_pruning_job(job: FFNPruningJob) -> JobResult:
     state, base_metrics = ensure_base_model(job)
     model = build_model(job.hidden, data, 0)
     model.load_state_dict(state)
-    base_weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    base_weights = _cpu(model.state_dict())
     parameters = sum(p.numel() for p in model.parameters())
     base = NetworkRecord(
         name=job.base_name, graph=model_to_graph(model), family="feedforward", seed=job.seed,
         num_parameters=parameters, num_nonzero=parameters, metrics=base_metrics,
         attributes=_base_attributes(job, data),
     )  # fmt: skip
+    model.to(config.device)  # pruning, re-training and evaluation run there
     optimizer = make_optimizer(model, job.learning_rate)
     method_options = (
         {"hessian": config.obd_hessian, "max_batches": config.obd_max_batches}
@@ -298,10 +302,12 @@ def _retrain(model, data: Dataset, optimizer, job: FFNPruningJob, step: int) -> 
 
 def _train_epoch(model, data: Dataset, optimizer, job: FFNPruningJob, seed: int) -> float:
     model.train()
+    device = _device_of(model)
     total, count = 0.0, 0
     for inputs, labels in data.loader(
         "train", batch_size=job.config.batch_size, shuffle=True, seed=seed
     ):
+        inputs, labels = inputs.to(device), labels.to(device)
         optimizer.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(inputs), labels)
         loss.backward()
@@ -312,6 +318,15 @@ def _train_epoch(model, data: Dataset, optimizer, job: FFNPruningJob, seed: int)
         if isinstance(module, MaskedModule):
             module.apply_masks()
     return total / max(count, 1)
+
+
+def _device_of(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def _cpu(tensors) -> dict[str, torch.Tensor]:
+    """CPU copies (what is saved and stored is the same whatever device trained it)."""
+    return {k: v.detach().cpu().clone() for k, v in tensors.items()}
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ingest.datasets import list_datasets
+from ingest.devices import parse_device
 
 __all__ = ["PRESETS", "PREDICTOR_STRATEGIES", "STRATEGIES", "NasConfig", "make_nas_config"]
 
@@ -56,8 +57,10 @@ class NasConfig:
     learning_rate: float = 1e-3  # Adam
     validation_fraction: float = 0.2  # of the training split: what the search sees
     data_seed: int = 0  # train/test split of the embedded sets, and the validation split
+    device: str = "cpu"  # torch device candidates train on; stored, not in the study id
 
     def __post_init__(self) -> None:
+        parse_device(self.device, where="NasConfig")
         if self.dataset not in list_datasets():
             raise ValueError(f"Unknown dataset {self.dataset!r}; valid names: {list_datasets()}.")
         for strategy in self.strategies:
@@ -116,6 +119,11 @@ class NasConfig:
         values["strategies"], values["seeds"] = list(self.strategies), list(self.seeds)
         values["budget"] = self.budget
         return values
+
+    def identity(self) -> dict[str, Any]:
+        """What names the study: :meth:`to_dict` without ``device`` (the same search on CPU
+        or GPU is the same study)."""
+        return {k: v for k, v in self.to_dict().items() if k != "device"}
 
 
 PRESETS: dict[str, NasConfig] = {

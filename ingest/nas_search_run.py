@@ -72,7 +72,7 @@ def run_nas_job(job: NasRunJob) -> JobResult:
             if genotype.key() not in scores:  # a re-drawn duplicate keeps its first score
                 scores[genotype.key()] = train_candidate(
                     genotype, data, epochs=config.epochs, batch_size=config.batch_size,
-                    learning_rate=config.learning_rate, seed=job.seed,
+                    learning_rate=config.learning_rate, seed=job.seed, device=config.device,
                 )  # fmt: skip
         return [scores[g.key()].validation_acc for g in candidates]
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 
+from ingest.devices import check_device
 from ingest.nas_config import NasConfig
 from ingest.nas_search_run import NasRunJob, run_nas_job
 from ingest.study_driver import StudyDefinition, StudyProgress, StudySummary, run_study
@@ -24,7 +25,7 @@ __all__ = ["define_nas_study", "nas_study_id", "run_nas_study"]
 
 def nas_study_id(config: NasConfig) -> str:
     """A stable id: ``nas-<preset>-<dataset>-`` plus a short hash of the configuration."""
-    digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(config.identity(), sort_keys=True).encode()).hexdigest()
     return f"nas-{config.preset}-{config.dataset}-{digest[:8]}"
 
 
@@ -49,11 +50,12 @@ def run_nas_study(
     """Run every search run of the study not stored yet; candidates land with features.
 
     The data set is loaded once here first, so a missing or malformed file is reported
-    before anything runs or is written. See :func:`ingest.study_driver.run_study` for the
-    rest, including what it raises.
+    before anything runs or is written, and so is an unavailable ``config.device``. See
+    :func:`ingest.study_driver.run_study` for the rest, including what it raises.
     """
     from ingest.nas_training import load_search_data
 
+    check_device(config.device)  # an unavailable device: nothing is written
     load_search_data(config.dataset, config.data_dir, config.validation_fraction,
                      config.data_seed)  # fmt: skip
     return run_study(

@@ -89,14 +89,18 @@ def train_candidate(
     batch_size: int,
     learning_rate: float,
     seed: int,
+    device: str | torch.device = "cpu",
 ) -> CandidateScore:
     """Train ``genotype``'s CNN on ``data.train_*`` and measure validation and test accuracy.
 
-    ``seed`` and the genotype's fingerprint seed the initialisation and the batch order.
+    ``seed`` and the genotype's fingerprint seed the initialisation (on the CPU, so every
+    device starts from the same weights) and the batch order. The model trains on ``device``;
+    the data stay on the CPU and each batch is moved there.
     """
     job_seed = zlib.crc32(f"{seed}/{genotype.key()}".encode())
     torch.manual_seed(job_seed)
     model = compile_genotype(genotype, in_channels=data.channels, num_classes=data.num_classes)
+    model.to(device)
     optimizer = make_optimizer(model, learning_rate)
     order = torch.Generator().manual_seed(job_seed + 1)
     start = time.perf_counter()
@@ -107,8 +111,9 @@ def train_candidate(
         permutation = torch.randperm(len(data.train_y), generator=order)
         for first in range(0, len(permutation), batch_size):
             batch = permutation[first : first + batch_size]
+            inputs, labels = data.train_x[batch].to(device), data.train_y[batch].to(device)
             optimizer.zero_grad(set_to_none=True)
-            loss = nn.functional.cross_entropy(model(data.train_x[batch]), data.train_y[batch])
+            loss = nn.functional.cross_entropy(model(inputs), labels)
             loss.backward()
             optimizer.step()
             loss_sum += loss.item() * len(batch)
@@ -124,8 +129,9 @@ def train_candidate(
 @torch.no_grad()
 def _accuracy(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor, batch: int) -> float:
     model.eval()
-    correct = 0
-    for first in range(0, len(labels), max(batch, 256)):
-        logits = model(inputs[first : first + max(batch, 256)])
-        correct += int((logits.argmax(dim=1) == labels[first : first + max(batch, 256)]).sum())
+    device = next(model.parameters()).device
+    correct, step = 0, max(batch, 256)
+    for first in range(0, len(labels), step):
+        logits = model(inputs[first : first + step].to(device))
+        correct += int((logits.argmax(dim=1) == labels[first : first + step].to(device)).sum())
     return correct / len(labels)

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import torch
 
+from ingest.devices import check_device, parse_device
 from ingest.generators import list_generators
 from ingest.reber import MAX_LENGTH, MIN_LENGTH, NEGATIVE_KINDS, count_reber
 from ingest.reber_csv import load_reber_csv, reber_rows_digest, split_reber_frame
@@ -107,13 +107,7 @@ class PriorsConfig:
         if self.learning_rate <= 0 or self.clip <= 0:
             raise ValueError("The learning rate and the clipping norm must be positive.")
         self._check_data()
-        try:
-            torch.device(self.device)
-        except (RuntimeError, TypeError) as exc:
-            raise ValueError(
-                f"The 'device' parameter of the priors study must be a torch device such as "
-                f"cpu or cuda:0. Got {self.device!r} instead ({exc})."
-            ) from None
+        parse_device(self.device, where="the priors study")
 
     def _check_data(self) -> None:
         if self.data_version != DATA_VERSION:
@@ -191,35 +185,6 @@ def load_study_csv(config: PriorsConfig) -> pl.DataFrame:
             "digest differs): restore it, or start a new study from the new file."
         )
     return frame
-
-
-def check_device(device: str) -> torch.device:
-    """``device`` as a torch device, or a clear error if this machine cannot train on it.
-
-    Raises
-    ------
-    ValueError
-        Unknown device string, ``meta`` (holds no data, cannot train), CUDA/MPS unavailable
-        or an index beyond the devices present, or any device a tensor cannot be put on.
-    """
-    try:
-        target = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"Unknown torch device {device!r}: {exc}") from None
-    if target.type == "meta":
-        raise ValueError("Device 'meta' holds no data, so networks cannot be trained on it.")
-    if target.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"Device {device!r} is not available: this torch build or machine has no CUDA "
-            "GPU (torch.cuda.is_available() is False). Use --device cpu."
-        )
-    if target.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"Device {device!r} is not available: no Apple MPS here. Use cpu.")
-    try:
-        torch.zeros(1, device=target)
-    except (RuntimeError, AssertionError) as exc:
-        raise ValueError(f"Device {device!r} is not available: {exc}") from None
-    return target
 
 
 PRESETS: dict[str, PriorsConfig] = {

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from ingest.devices import parse_device
 from ingest.reber import MIN_LENGTH
 from models.pruning.percentile import SCOPES, check_percent
 from models.pruning.recurrent import RECURRENT_TARGETS
@@ -63,6 +64,7 @@ class RNNPruningConfig:
 
     def __post_init__(self) -> None:
         where = "RNNPruningConfig"
+        parse_device(self.device, where=where)
         cells = list_cells()
         for cell in self.cells:
             if cell not in cells:

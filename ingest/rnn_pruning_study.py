@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from ingest.devices import check_device
 from ingest.executors import run_jobs
 from ingest.reber_csv import load_reber_csv, reber_rows_digest, split_reber_frame
 from ingest.rnn_pruning import (
@@ -225,8 +226,11 @@ def run_rnn_pruning_study(
     RuntimeError
         A base model could not be trained (nothing of its runs is written; the bases that
         finished are saved, so the next run resumes).
+    ValueError
+        ``config.device`` is not available on this machine (nothing is written).
     See :func:`ingest.study_driver.run_study` for the rest.
     """
+    check_device(config.device)  # an unavailable device: nothing is trained or written
     if config.reber_csv is not None:
         _checked_csv(config)  # a changed file: nothing is trained or written
     root = staging_root(db, staging_dir)

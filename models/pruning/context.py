@@ -45,15 +45,30 @@ class PruningContext:
                 "of (inputs, labels) batches of the training set)."
             )
 
-    def batches(self, method: str, max_batches: int | None = None) -> Iterator[Batch]:
-        """The training batches, or a clear error if ``method`` needs data and has none."""
+    def batches(
+        self, method: str, max_batches: int | None = None, *, device: torch.device | None = None
+    ) -> Iterator[Batch]:
+        """The training batches, or a clear error if ``method`` needs data and has none.
+
+        With ``device`` (the pruned model's), every tensor of a batch is moved there: a
+        loader on the CPU serves a model on a GPU.
+        """
         self.require_data(method)
         count = 0
         for batch in islice(self.data, max_batches):
             count += 1
-            yield batch
+            yield batch if device is None else _batch_on(batch, device)
         if count == 0:
             raise PruningError(f"The data given to the {method!r} pruning method is empty.")
+
+
+def _batch_on(batch: Batch, device: torch.device) -> Batch:
+    inputs, labels = batch
+    if isinstance(inputs, tuple | list):
+        inputs = tuple(t.to(device) for t in inputs)
+    else:
+        inputs = inputs.to(device)
+    return inputs, labels.to(device)
 
 
 def model_output(model: nn.Module, inputs: torch.Tensor | tuple[torch.Tensor, ...]):

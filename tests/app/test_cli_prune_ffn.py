@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.app.test_cli_exit_codes import _env
 
 
@@ -42,4 +44,27 @@ def test_a_rewind_epoch_beyond_the_base_training_names_the_range_and_writes_noth
         " ".join(result.stderr.split())
     )
     assert "base_epochs = 3" in result.stderr and "Got 9" in result.stderr
+    assert not db.exists() and not (tmp_path / "w.duckdb.staging").exists()
+
+
+@pytest.mark.parametrize(
+    ("device", "message"),
+    [
+        ("gpu0", "'device' parameter of FFNPruningConfig must be a torch device"),
+        ("meta", "Device 'meta' holds no data"),
+        ("cuda", "Device 'cuda' is not available"),
+    ],
+)
+def test_a_device_this_machine_cannot_train_on_is_refused_and_nothing_written(
+    tmp_path, device, message
+):
+    import torch
+
+    if device == "cuda" and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA, so 'cuda' is available")
+    db = tmp_path / "w.duckdb"
+    result = _run("--device", device, "--db", str(db), cwd=tmp_path)
+    assert result.returncode == 1
+    assert message in " ".join(result.stderr.split()), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not db.exists() and not (tmp_path / "w.duckdb.staging").exists()

@@ -38,11 +38,18 @@ def stored(tmp_path_factory):
         (["--percents", "50,110"], "'percents' parameter .* \\[0, 100\\]"),
         (["--percents", "50,ten"], "--percents option must be comma-separated numbers"),
         (["--repeats", "0"], "'repeats' parameter .* positive integer. Got 0"),
+        (["--device", "gpu0"], "'device' parameter of RNNPruningConfig must be a torch device"),
+        (["--device", "meta"], "Device 'meta' holds no data"),
+        (["--device", "cuda"], "Device 'cuda' is not available"),
     ],
 )
 def test_bad_options_fail_with_one_line_and_the_warehouse_intact(
     monkeypatch, capsys, stored, options, message
 ):
+    import torch
+
+    if options == ["--device", "cuda"] and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA, so 'cuda' is available")
     db, counts = stored
     code, _, err = run(monkeypatch, capsys, "study", "prune-rnn", "--db", db, *options)
     assert code == 1

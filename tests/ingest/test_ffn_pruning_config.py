@@ -89,3 +89,11 @@ def test_percent_options_become_fractions_at_the_cli_boundary():
     assert percent_to_fraction(None, "--target-compression") is None
     with pytest.raises(typer.BadParameter, match=r"--target-compression .* got 120"):
         percent_to_fraction(120, "--target-compression")
+
+
+def test_the_device_is_stored_but_does_not_name_the_study():
+    demo, on_gpu = make_ffn_pruning_config("demo"), make_ffn_pruning_config("demo", device="cuda:1")
+    assert on_gpu.to_dict()["device"] == "cuda:1" and demo.device == "cpu"
+    assert on_gpu.identity() == demo.identity() and "device" not in demo.identity()
+    with pytest.raises(ValueError, match="'device' parameter of FFNPruningConfig .* 'gpu0'"):
+        make_ffn_pruning_config("demo", device="gpu0")

@@ -293,3 +293,10 @@ def test_a_rewinding_study_rewinds_every_step_and_is_a_study_of_its_own(tmp_path
             "SELECT DISTINCT json_extract(attributes, '$.rewind_epoch') FROM pruning_runs"
         ).fetchall()
     assert rewinds == [("0",)]
+
+
+def test_an_unavailable_device_is_refused_before_anything_is_written(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(ValueError, match="Device 'meta' holds no data"):
+        run_ffn_pruning_study(_config(device="meta"), db=db, workers=1)
+    assert not db.exists() and not (tmp_path / "w.duckdb.staging").exists()

@@ -69,3 +69,21 @@ def test_bad_data_and_options_are_refused_before_anything_is_written(tmp_path):
         "regularized_evolution", "random")  # fmt: skip
     assert make_nas_config("paper").budget == 2472
     assert nas_study_id(tiny()) != nas_study_id(tiny(seeds=[1]))
+
+
+def test_the_device_is_stored_not_hashed_and_an_unavailable_one_is_refused_up_front(tmp_path):
+    import torch
+
+    on_gpu = tiny(device="cuda:1")
+    assert on_gpu.to_dict()["device"] == "cuda:1" and tiny().device == "cpu"
+    assert nas_study_id(on_gpu) == nas_study_id(tiny())
+    assert nas_study_id(make_nas_config("demo")) == "nas-demo-digits-edbcaec1"  # as before
+    with pytest.raises(ValueError, match="'device' parameter of NasConfig .* 'gpu0'"):
+        tiny(device="gpu0")
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(ValueError, match="Device 'meta' holds no data"):
+        run_nas_study(tiny(device="meta"), db=db, workers=1)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="Device 'cuda' is not available"):
+            run_nas_study(tiny(device="cuda"), db=db, workers=1)
+    assert not db.exists() and not (tmp_path / "w.duckdb.staging").exists()

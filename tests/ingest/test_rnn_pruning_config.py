@@ -60,3 +60,11 @@ def test_unknown_preset_and_field_are_refused():
         make_rnn_pruning_config("huge")
     with pytest.raises(ValueError, match="Unknown field\\(s\\) \\['epochs'\\]"):
         make_rnn_pruning_config("demo", epochs=3)
+
+
+def test_the_device_is_stored_but_does_not_name_the_study():
+    on_gpu = make_rnn_pruning_config("demo", device="cuda:1")
+    assert on_gpu.to_dict()["device"] == "cuda:1"
+    assert on_gpu.identity() == make_rnn_pruning_config("demo").identity()
+    with pytest.raises(ValueError, match="'device' parameter of RNNPruningConfig .* 'gpu0'"):
+        make_rnn_pruning_config("demo", device="gpu0")

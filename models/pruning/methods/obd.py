@@ -50,7 +50,7 @@ class OptimalBrainDamage(PruningMethod):
 
     def hessian_diagonal(self, model, targets, context):
         """``h_ii`` for every target (the expensive part, timed by the benchmark)."""
-        batches = context.batches("obd", self.max_batches)
+        batches = context.batches("obd", self.max_batches, device=targets[0].tensor.device)
         return _HESSIANS[self.hessian](model, [t.tensor for t in targets], batches, context.loss)
 
     def saliency(self, model, targets, context):

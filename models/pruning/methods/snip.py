@@ -35,7 +35,9 @@ class SNIP(PruningMethod):
         model.eval()
         try:
             with torch.enable_grad():
-                for inputs, labels in context.batches("snip", self.max_batches):
+                for inputs, labels in context.batches(
+                    "snip", self.max_batches, device=tensors[0].device
+                ):
                     loss = context.loss(model_output(model, inputs), labels)
                     grads = torch.autograd.grad(loss, tensors, allow_unused=True)
                     for acc, g in zip(total, grads, strict=True):

@@ -9,6 +9,7 @@ from models.pruning import (
     PruningError,
     create_pruning_method,
     list_pruning_methods,
+    prunable_parameters,
     prune,
 )
 
@@ -83,3 +84,24 @@ def test_random_pruning_depends_on_the_seed(tiny_data):
         prune(net, "random", 0.5, context=PruningContext(seed=seed))
         masks.append(torch.cat([m.reshape(-1) for m in net.masks()]))
     assert not torch.equal(*masks)
+
+
+@pytest.mark.parametrize("name", ["snip", "obd"])
+def test_data_driven_methods_move_cpu_batches_to_the_models_device(name):
+    """A CPU loader serves a model on another device (``meta`` here: shapes only, no data);
+    before, the first batch failed deep inside the forward with a device mismatch."""
+    torch.manual_seed(0)
+    model = MaskedFeedForward(4, [3], 2, activation="relu").to("meta")
+    batches = [(torch.randn(6, 4), torch.tensor([0, 1, 0, 1, 1, 0]))]
+    targets = prunable_parameters(model)
+    scores = create_pruning_method(name).saliency(model, targets, PruningContext(data=batches))
+    assert [(s.device.type, tuple(s.shape)) for s in scores] == [("meta", (3, 4)), ("meta", (2, 3))]
+
+
+def test_context_batches_move_every_tensor_of_a_batch_and_keep_its_values():
+    inputs, labels = (torch.arange(4.0).reshape(2, 2), torch.ones(2)), torch.tensor([1, 0])
+    context = PruningContext(data=[(inputs, labels)])
+    ((moved, moved_labels),) = context.batches("snip", device=torch.device("meta"))
+    assert [t.device.type for t in (*moved, moved_labels)] == ["meta"] * 3
+    ((same, same_labels),) = context.batches("snip", device=torch.device("cpu"))
+    assert torch.equal(same[0], inputs[0]) and torch.equal(same_labels, labels)
