@@ -71,3 +71,17 @@ def test_a_just_landed_study_says_its_features_are_pending(monkeypatch, pending_
     assert not shown & set(FEATURE_NAMES)
     finished = open_page(monkeypatch, pending_db, "views/correlations.py", RANDOM_STUDY.id)
     assert pending_notes(finished) == [] and finished.dataframe  # a complete study: no note
+
+
+def test_the_overview_networks_table_marks_pending_features(monkeypatch, pending_db):
+    app = open_page(monkeypatch, pending_db, "views/overview.py", None)
+    (note,) = pending_notes(app)
+    assert note.startswith("Features pending for 5 networks:")
+    networks = app.dataframe[-1].value
+    pending = networks[networks["features"] == "pending"]
+    assert set(pending["name"]) == {r.name for r in random_graph_records(5)}
+    assert set(pending["study_id"]) == {LANDED.id}
+    assert (networks["features"] == "computed").sum() == 12
+    finished = open_page(monkeypatch, pending_db, "views/overview.py", RANDOM_STUDY.id)
+    assert pending_notes(finished) == []  # a complete study: no note and no column
+    assert "features" not in finished.dataframe[-1].value.columns

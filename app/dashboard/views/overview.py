@@ -6,6 +6,7 @@ With **Auto-refresh** on, the counts and studies redraw on their own while a stu
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from app.dashboard import data, live, widgets
@@ -62,6 +63,14 @@ def overview() -> None:
     study = widgets.current_study()
     networks = data.networks(study)
     st.subheader(f"Networks of {study}" if study else "Networks")
+    pending = set(data.features_pending(study))
+    if pending.intersection(networks["network_id"]):  # say which ones, and why
+        widgets.features_pending_note(study)
+        networks = networks.with_columns(
+            features=pl.when(pl.col("network_id").is_in(list(pending)))
+            .then(pl.lit("pending"))
+            .otherwise(pl.lit("computed"))
+        )
     shown = 1000
     st.dataframe(networks.head(shown), hide_index=True)
     if networks.height > shown:
