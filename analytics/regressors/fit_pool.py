@@ -31,6 +31,8 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
+from analytics.regressors.main_guard import require_main_guard
+
 __all__ = ["FitTask", "resolve_workers", "run_tasks", "start_workers"]
 
 Progress = Callable[[int, int], None]  # (tasks done, tasks in total)
@@ -93,6 +95,10 @@ def run_tasks(
     ----------
     workers:
         Processes to run the tasks on; 1 runs them here, one after another (same results).
+        Workers re-import the main script: called from a script's top level outside
+        ``if __name__ == "__main__":``, this raises ``RuntimeError`` naming the fix
+        (:func:`~analytics.regressors.main_guard.require_main_guard`) instead of letting the
+        pool break.
     progress:
         Called as ``progress(done, total)`` after each finished task.
     modules:
@@ -109,6 +115,7 @@ def run_tasks(
                 if progress is not None:
                     progress(done, len(tasks))
         return results
+    require_main_guard(workers)
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_worker_context(modules),
