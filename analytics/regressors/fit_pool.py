@@ -32,6 +32,7 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 from analytics.regressors.main_guard import require_main_guard
+from analytics.regressors.param_names import cached_param_names
 
 __all__ = ["FitTask", "resolve_workers", "run_tasks", "start_workers"]
 
@@ -109,7 +110,8 @@ def run_tasks(
     results: list = [None] * len(tasks)
     workers = min(workers, len(tasks))
     if workers <= 1:
-        with threadpool_limits(limits=1):  # as in a worker: one BLAS/OpenMP thread
+        # as in a worker: one BLAS/OpenMP thread, parameter names looked up once per class
+        with threadpool_limits(limits=1), cached_param_names():
             for done, i in enumerate(order, start=1):
                 results[i] = tasks[i].function(*tasks[i].args, **tasks[i].kwargs)
                 if progress is not None:
@@ -153,6 +155,7 @@ def _init_worker(modules: tuple[str, ...]) -> None:
     # workers oversubscribes the cores (and costs a single fit a third more CPU time).
     global _THREAD_LIMITS
     _THREAD_LIMITS = threadpool_limits(limits=1)
+    cached_param_names().__enter__()  # for the life of the worker
 
 
 _THREAD_LIMITS = None  # a worker's limits, kept for the life of the process
