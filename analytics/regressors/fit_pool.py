@@ -26,6 +26,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,9 +154,10 @@ def _init_worker(modules: tuple[str, ...]) -> None:
     # One thread per worker process for OpenMP and BLAS too: XGBoost's n_jobs=1 still runs
     # its data set-up and prediction on an OpenMP pool of one thread per core, which on two
     # workers oversubscribes the cores (and costs a single fit a third more CPU time).
-    global _THREAD_LIMITS
-    _THREAD_LIMITS = threadpool_limits(limits=1)
-    cached_param_names().__enter__()  # for the life of the worker
+    # Both stay in force for the life of the worker (kept here: a dropped context manager
+    # would be closed, and undone, by the garbage collector).
+    _WORKER_SETTINGS.enter_context(threadpool_limits(limits=1))
+    _WORKER_SETTINGS.enter_context(cached_param_names())
 
 
-_THREAD_LIMITS = None  # a worker's limits, kept for the life of the process
+_WORKER_SETTINGS = ExitStack()  # a worker's thread limits and name cache

@@ -33,3 +33,17 @@ def test_worker_counts():
     assert resolve_workers(-1) == len(os.sched_getaffinity(0))
     with pytest.raises(ValueError, match="'n_jobs' parameter must be -1 or >= 1. Got 0"):
         resolve_workers(0)
+
+
+def _worker_settings():
+    from sklearn.base import BaseEstimator
+    from threadpoolctl import threadpool_info
+
+    lookup = BaseEstimator.__dict__["_get_param_names"].__func__
+    return lookup.__module__, sorted({pool["num_threads"] for pool in threadpool_info()})
+
+
+def test_workers_fit_on_one_thread_with_cached_parameter_names():
+    tasks = [FitTask(_worker_settings)] * 2
+    for settings in run_tasks(tasks, workers=2, modules=[__name__]):
+        assert settings == ("analytics.regressors.param_names", [1])
