@@ -1,4 +1,4 @@
-"""Cached parameter names: the same names and bit-identical fits, scikit-learn's lookup back after."""
+"""Cached parameter names: the same names, bit-identical fits, scikit-learn's lookup back after."""
 
 import numpy as np
 from sklearn.base import BaseEstimator
