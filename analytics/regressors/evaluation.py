@@ -96,7 +96,9 @@ def evaluate_regressors(
         depend on it. Regressors registered in ``__main__`` are always fitted here. Workers
         start from a forkserver, which re-imports the calling script: a script that asks for
         workers must call this under ``if __name__ == "__main__":`` (as with any
-        ``multiprocessing`` code), or its pool breaks; notebooks and the CLI need nothing.
+        ``multiprocessing`` code) — called from its unguarded top level, this raises a
+        ``RuntimeError`` naming the line and the fix before any worker starts; notebooks and
+        the CLI need nothing.
     profile:
         ``"default"``, or ``"fast"`` (fewer trees; other numbers), see
         :data:`analytics.regressors.registry.PROFILES`.
@@ -115,6 +117,8 @@ def evaluate_regressors(
     ------
     ValueError
         An unknown regressor, a bad parameter, or an infinite feature value.
+    RuntimeError
+        Workers were asked for from a script's top level outside the ``__main__`` guard.
     KeyError
         A named column is missing (the message lists the available ones).
     """
