@@ -102,6 +102,8 @@ def run_tasks(
 ) -> list:
     """Every task's result, in the order of ``tasks``.
 
+    Tasks run with one BLAS/OpenMP thread and cached parameter names, here as in a worker.
+
     Parameters
     ----------
     workers:
