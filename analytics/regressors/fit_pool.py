@@ -43,6 +43,7 @@ from threadpoolctl import threadpool_limits
 
 from analytics.regressors.main_guard import require_main_guard
 from analytics.regressors.param_names import cached_param_names
+from analytics.regressors.tree_shortcuts import tree_shortcuts
 
 __all__ = ["FitTask", "resolve_workers", "run_tasks", "start_workers"]
 
@@ -123,7 +124,7 @@ def run_tasks(
     workers = min(workers, len(tasks))
     if workers <= 1:
         # as in a worker: one BLAS/OpenMP thread, parameter names looked up once per class
-        with threadpool_limits(limits=1), cached_param_names():
+        with threadpool_limits(limits=1), cached_param_names(), tree_shortcuts():
             for done, i in enumerate(order, start=1):
                 results[i] = tasks[i].function(*tasks[i].args, **tasks[i].kwargs)
                 if progress is not None:
@@ -169,6 +170,7 @@ def _init_worker(modules: tuple[str, ...]) -> None:
     # would be closed, and undone, by the garbage collector).
     _WORKER_SETTINGS.enter_context(threadpool_limits(limits=1))
     _WORKER_SETTINGS.enter_context(cached_param_names())
+    _WORKER_SETTINGS.enter_context(tree_shortcuts())
 
 
 _WORKER_SETTINGS = ExitStack()  # a worker's thread limits and name cache

@@ -36,14 +36,18 @@ def test_worker_counts():
 
 
 def _worker_settings():
+    import sklearn.tree._classes as tree_module
     from sklearn.base import BaseEstimator
     from threadpoolctl import threadpool_info
 
     lookup = BaseEstimator.__dict__["_get_param_names"].__func__
-    return lookup.__module__, sorted({pool["num_threads"] for pool in threadpool_info()})
+    threads = sorted({pool["num_threads"] for pool in threadpool_info()})
+    return lookup.__module__, threads, tree_module.check_random_state.__module__
 
 
-def test_workers_fit_on_one_thread_with_cached_parameter_names():
+def test_workers_fit_on_one_thread_with_cached_parameter_names_and_tree_shortcuts():
     tasks = [FitTask(_worker_settings)] * 2
+    expected = ("analytics.regressors.param_names", [1], "analytics.regressors.tree_shortcuts")
     for settings in run_tasks(tasks, workers=2, modules=[__name__]):
-        assert settings == ("analytics.regressors.param_names", [1])
+        assert settings == expected
+    assert run_tasks(tasks, workers=1) == [expected] * 2  # the serial path too
