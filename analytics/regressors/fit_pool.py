@@ -17,9 +17,11 @@ module only decides *where* and *when* each task runs:
   last random forest: on the paper-sized benchmark both workers were busy 99% of the pool's
   time and finished within 10 ms of each other (so random forests are not split into chunks
   of trees: there is no tail to shorten).
-* **One thread per worker** for BLAS and OpenMP (:mod:`threadpoolctl`), and scikit-learn's
-  parameter names looked up once per class (:mod:`analytics.regressors.param_names`), in the
-  workers and in the serial path alike. XGBoost with ``n_jobs=1`` otherwise still sets up
+* **One thread per worker** for BLAS and OpenMP (:mod:`threadpoolctl`), scikit-learn's
+  parameter names looked up once per class (:mod:`analytics.regressors.param_names`) and its
+  per-tree random generators and sample-weight checks made cheap
+  (:mod:`analytics.regressors.tree_shortcuts`), in the workers and in the serial path alike
+  (all three leave every number as it was). XGBoost with ``n_jobs=1`` otherwise still sets up
   its data on one OpenMP thread per core: 72 → 45 ms CPU per paper-sized fit, and no
   spinning OpenMP threads taking the other worker's core.
 * **A clear error instead of a broken pool** when a script asks for workers from its
@@ -103,7 +105,8 @@ def run_tasks(
 ) -> list:
     """Every task's result, in the order of ``tasks``.
 
-    Tasks run with one BLAS/OpenMP thread and cached parameter names, here as in a worker.
+    Tasks run with one BLAS/OpenMP thread, cached parameter names and the tree shortcuts,
+    here as in a worker.
 
     Parameters
     ----------
@@ -166,11 +169,11 @@ def _init_worker(modules: tuple[str, ...]) -> None:
     # One thread per worker process for OpenMP and BLAS too: XGBoost's n_jobs=1 still runs
     # its data set-up and prediction on an OpenMP pool of one thread per core, which on two
     # workers oversubscribes the cores (and costs a single fit a third more CPU time).
-    # Both stay in force for the life of the worker (kept here: a dropped context manager
+    # All three stay in force for the life of the worker (kept here: a dropped context manager
     # would be closed, and undone, by the garbage collector).
     _WORKER_SETTINGS.enter_context(threadpool_limits(limits=1))
     _WORKER_SETTINGS.enter_context(cached_param_names())
     _WORKER_SETTINGS.enter_context(tree_shortcuts())
 
 
-_WORKER_SETTINGS = ExitStack()  # a worker's thread limits and name cache
+_WORKER_SETTINGS = ExitStack()  # a worker's thread limits, name cache and tree shortcuts

@@ -10,7 +10,8 @@ line it is on lies inside an ``if __name__ == "__main__":`` block.
 
 Notebooks, ``python -c`` and interactive sessions have no script file and pass; so does a
 call from a function defined in the script, as long as the script calls that function under
-the guard.
+the guard, and a script that another program runs as ``__main__`` (Streamlit's pages: the
+dashboard asks for fits on a button press, not when a worker re-imports the page).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def require_main_guard(workers: int) -> None:
     if main is None or path is None:
         return
     frame = _main_module_frame(main.__dict__)
-    if frame is None:
+    if frame is None or not _started_by_the_interpreter(frame):
         return
     line = frame.f_lineno
     try:
@@ -69,6 +70,24 @@ def _main_module_frame(main_globals: dict) -> FrameType | None:
             return frame
         frame = frame.f_back
     return None
+
+
+def _started_by_the_interpreter(frame: FrameType) -> bool:
+    """Whether ``python script.py`` or ``python -m module`` runs this module-level code.
+
+    A host that runs the script itself, as Streamlit runs a dashboard page under the name
+    ``__main__`` on every rerun, has its own frames below the script's: such a script is not
+    refused (its workers re-import it as before; a host only asks for fits on user action).
+    """
+    import runpy
+
+    runpy_files = {runpy.__file__, "<frozen runpy>"}  # ``python -m`` runs through runpy
+    frame = frame.f_back
+    while frame is not None:
+        if frame.f_code.co_filename not in runpy_files:
+            return False
+        frame = frame.f_back
+    return True
 
 
 def _is_main_guard(node: ast.stmt) -> bool:

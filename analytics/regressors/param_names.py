@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sklearn.base import BaseEstimator
-
 __all__ = ["cached_param_names"]
 
 
@@ -26,6 +24,8 @@ def cached_param_names() -> Iterator[None]:
     Restores scikit-learn's own lookup on exit. If scikit-learn no longer has the lookup
     (a future version), the block runs unchanged.
     """
+    from sklearn.base import BaseEstimator  # here: importing the fit pool stays light
+
     original = BaseEstimator.__dict__.get("_get_param_names")
     if not isinstance(original, classmethod):
         yield

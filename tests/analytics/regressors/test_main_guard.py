@@ -46,3 +46,51 @@ def test_the_same_call_under_the_guard_runs_on_workers(tmp_path):
     done = _run(tmp_path, '\nif "__main__" == __name__:\n    print(squares())\n')
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[0, 1, 4, 9]"
+
+
+HOST = """\
+import sys
+import types
+from pathlib import Path
+
+
+def run_page(path):  # as Streamlit runs a page: a fresh module named __main__, then exec
+    page = types.ModuleType("__main__")
+    page.__file__ = str(path)
+    sys.modules["__main__"] = page
+    exec(compile(Path(path).read_text(), str(path), "exec"), page.__dict__)
+
+
+if __name__ == "__main__":
+    run_page(sys.argv[1])
+"""
+
+
+def test_a_page_that_a_host_program_runs_as_main_is_not_refused(tmp_path):
+    # The page asks for workers from its top level, but only in the host (a Streamlit page
+    # asks on a button press): a worker re-importing it (as __mp_main__) does not ask again.
+    page = tmp_path / "page.py"
+    page.write_text(PREAMBLE + textwrap.dedent("""
+        if __name__ != "__mp_main__":
+            print(squares())
+    """))  # fmt: skip
+    host = tmp_path / "host.py"
+    host.write_text(HOST)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run(
+        [sys.executable, str(host), str(page)], env=env, cwd=tmp_path, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[0, 1, 4, 9]"
+
+
+def test_an_unguarded_module_run_with_python_m_is_refused_too(tmp_path):
+    (tmp_path / "user_module.py").write_text(PREAMBLE + "\nprint(squares())\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(tmp_path)]))
+    done = subprocess.run(
+        [sys.executable, "-m", "user_module"], env=env, cwd=tmp_path, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith("RuntimeError: The script ")
