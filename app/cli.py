@@ -291,11 +291,12 @@ def regress(
     paper's single 90/10 split (paper_r2: features min-max scaled on all rows, as the paper
     did). Metric-like columns are not used as features unless named with --feature.
     """
-    from analytics.regressors import evaluate_regressors
-    from analytics.regressors.fit_pool import start_workers
+    from analytics.regressors.fit_pool import start_workers  # light: no scikit-learn yet
 
-    if jobs != 1:  # the worker server imports scikit-learn and XGBoost while the data loads
-        start_workers()
+    if jobs != 1:  # the worker server imports scikit-learn and XGBoost while this process
+        start_workers()  # imports them too and loads the data
+    from analytics.regressors import evaluate_regressors
+
     meta = _meta_for(db, study=study, target=target, by=by)
     features = _features_for(meta, target, include=feature, exclude=exclude)
     if train_size is not None:

@@ -11,22 +11,39 @@ comparison with its published numbers). Everything is seeded.
 * :mod:`~analytics.regressors.paper_protocol` — the paper's split, as its script ran it;
 * :mod:`~analytics.regressors.rank_metrics` — Kendall's τ, Spearman's ρ, precision at 10%;
 * :mod:`~analytics.regressors.bootstrap` — percentile intervals for the scores;
-* :mod:`~analytics.regressors.importances` — permutation importances on held-out folds.
+* :mod:`~analytics.regressors.importances` — permutation importances on held-out folds;
+* :mod:`~analytics.regressors.fit_pool` — the fits on worker processes, longest first;
+  :mod:`~analytics.regressors.param_names`, :mod:`~analytics.regressors.tree_shortcuts` and
+  :mod:`~analytics.regressors.prechecked_tree` make scikit-learn's per-tree bookkeeping cheap
+  without changing a number.
+
+The names below load on first use (:pep:`562`), so that importing a light submodule — the CLI
+starts the fit pool's worker server through :mod:`~analytics.regressors.fit_pool` before
+anything else — does not first import scikit-learn (a second or more) through this package.
 """
 
-from analytics.regressors.evaluation import (
-    RegressionResult,
-    cross_validated_predictions,
-    evaluate_regressors,
-)
-from analytics.regressors.paper_protocol import paper_r2
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# numpy only, and imported here so that the function rank_metrics, not the module of that name,
+# is what `from analytics.regressors import rank_metrics` gives
 from analytics.regressors.rank_metrics import (
     kendall_tau,
     precision_at_top,
     rank_metrics,
     spearman_pred,
 )
-from analytics.regressors.registry import create_regressor, list_regressors, register_regressor
+
+if TYPE_CHECKING:
+    from analytics.regressors.evaluation import (
+        RegressionResult,
+        cross_validated_predictions,
+        evaluate_regressors,
+    )
+    from analytics.regressors.paper_protocol import paper_r2
+    from analytics.regressors.registry import create_regressor, list_regressors, register_regressor
 
 __all__ = [
     "RegressionResult",
@@ -41,3 +58,31 @@ __all__ = [
     "register_regressor",
     "spearman_pred",
 ]
+
+_HOMES = {
+    "RegressionResult": "evaluation",
+    "cross_validated_predictions": "evaluation",
+    "evaluate_regressors": "evaluation",
+    "paper_r2": "paper_protocol",
+    "create_regressor": "registry",
+    "list_regressors": "registry",
+    "register_regressor": "registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name (imported from its module on first use), or a submodule."""
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+        globals()[name] = value  # later look-ups do not come here
+        return value
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -46,9 +46,10 @@ __all__ = ["RegressionResult", "cross_validated_predictions", "evaluate_regresso
 
 Progress = Callable[[int, int], None]  # (tasks done, tasks in total)
 
-# Rough seconds per fit and training row of the built-in regressors (measured on 160 x 20),
-# used only to start the longest fits first; an unlisted regressor counts as an XGBoost.
-_COST_PER_ROW = {"random_forest": 3.0, "adaboost": 1.6, "xgboost": 1.0, "bayesian_ridge": 0.02}
+# Relative CPU time per fit and training row of the built-in regressors (measured on 160 x 24
+# inside the fit pool's settings), used only to start the longest fits first; an unlisted
+# regressor counts as an XGBoost.
+_COST_PER_ROW = {"random_forest": 3.0, "adaboost": 1.3, "xgboost": 1.0, "bayesian_ridge": 0.04}
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,9 @@ def evaluate_regressors(
         depend on it. Regressors registered in ``__main__`` are always fitted here. Workers
         start from a forkserver, which re-imports the calling script: a script that asks for
         workers must call this under ``if __name__ == "__main__":`` (as with any
-        ``multiprocessing`` code), or its pool breaks; notebooks and the CLI need nothing.
+        ``multiprocessing`` code) — called from its unguarded top level, this raises a
+        ``RuntimeError`` naming the line and the fix before any worker starts; notebooks and
+        the CLI need nothing.
     profile:
         ``"default"``, or ``"fast"`` (fewer trees; other numbers), see
         :data:`analytics.regressors.registry.PROFILES`.
@@ -115,6 +118,8 @@ def evaluate_regressors(
     ------
     ValueError
         An unknown regressor, a bad parameter, or an infinite feature value.
+    RuntimeError
+        Workers were asked for from a script's top level outside the ``__main__`` guard.
     KeyError
         A named column is missing (the message lists the available ones).
     """

@@ -18,6 +18,8 @@ from sklearn.linear_model import BayesianRidge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
+from analytics.regressors.prechecked_tree import PrecheckedTree
+
 __all__ = [
     "PROFILES",
     "Factory",
@@ -80,7 +82,11 @@ def _random_forest(seed: int) -> RegressorMixin:
 
 @register_regressor("adaboost")
 def _adaboost(seed: int) -> RegressorMixin:
-    return AdaBoostRegressor(n_estimators=100, random_state=seed)
+    # AdaBoost's default weak learner (a depth-3 tree) without re-validating its inputs at
+    # every boosting step: same trees, same numbers (analytics.regressors.prechecked_tree)
+    return AdaBoostRegressor(
+        estimator=PrecheckedTree(max_depth=3), n_estimators=100, random_state=seed
+    )
 
 
 @register_regressor("xgboost")

@@ -33,3 +33,21 @@ def test_worker_counts():
     assert resolve_workers(-1) == len(os.sched_getaffinity(0))
     with pytest.raises(ValueError, match="'n_jobs' parameter must be -1 or >= 1. Got 0"):
         resolve_workers(0)
+
+
+def _worker_settings():
+    import sklearn.tree._classes as tree_module
+    from sklearn.base import BaseEstimator
+    from threadpoolctl import threadpool_info
+
+    lookup = BaseEstimator.__dict__["_get_param_names"].__func__
+    threads = sorted({pool["num_threads"] for pool in threadpool_info()})
+    return lookup.__module__, threads, tree_module.check_random_state.__module__
+
+
+def test_workers_fit_on_one_thread_with_cached_parameter_names_and_tree_shortcuts():
+    tasks = [FitTask(_worker_settings)] * 2
+    expected = ("analytics.regressors.param_names", [1], "analytics.regressors.tree_shortcuts")
+    for settings in run_tasks(tasks, workers=2, modules=[__name__]):
+        assert settings == expected
+    assert run_tasks(tasks, workers=1) == [expected] * 2  # the serial path too
