@@ -12,7 +12,8 @@ entry); a variant the table does not hold (e.g. all skips) is drawn again.
 
 :class:`TablePredictor` is the structural performance predictor: any regressor of
 :func:`analytics.regressors.create_regressor`, trained on the measured candidates' structural
-features (the plain graph features per link pattern plus the ``nas_gnn`` labelled features)
+features (the plain graph features per link pattern plus the ``nas_gnn`` and ``nas_gnn_ops``
+labelled features)
 and refitted as data grows — every time the measured set has grown by ``refit_growth`` since
 the last fit. :func:`queries_to_reach` runs many seeds of one strategy and counts the queries
 each needed to first measure an architecture in the top fraction by validation.
@@ -29,7 +30,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from ingest.nas_bench_graph import LINK_PATTERNS, architecture_graph, bench_table, decode_hash
+from ingest.nas_bench_graph import (
+    LABELLED_GROUPS,
+    LINK_PATTERNS,
+    architecture_graph,
+    bench_table,
+    decode_hash,
+)
 from models.nas.search import (
     GeneticConfig,
     SearchHistory,
@@ -144,7 +151,8 @@ class TableSpace:
 
 
 def structural_features(table: BenchTable) -> np.ndarray:
-    """``(architectures, features)`` matrix in row order: plain + ``nas_gnn`` features.
+    """``(architectures, features)`` matrix in row order: plain + labelled features
+    (:data:`ingest.nas_bench_graph.LABELLED_GROUPS`).
 
     Plain graph features read structure only, so they are computed once per link pattern.
     """
@@ -157,9 +165,10 @@ def structural_features(table: BenchTable) -> np.ndarray:
     rows = table.frame.select("link", "op0", "op1", "op2", "op3").rows()
     dags = {i: LabelledDAG(("input", *ops, "output"), [1.0] * 6, arcs[link])
             for i, (link, *ops) in enumerate(rows)}  # fmt: skip
-    labelled = labelled_features(dags, group="nas_gnn").drop("key").to_numpy()
+    labelled = [labelled_features(dags, group=group).drop("key").to_numpy()
+                for group in LABELLED_GROUPS]  # fmt: skip
     links = table.frame.get_column("link").to_numpy()
-    matrix = np.hstack([plain[links], labelled])
+    matrix = np.hstack([plain[links], *labelled])
     keep = ~np.all(np.isnan(matrix), axis=0)  # columns undefined everywhere carry nothing
     return matrix[:, keep]
 

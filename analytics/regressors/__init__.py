@@ -1,7 +1,8 @@
 """Structural performance regressors: predict a network's performance from its graph features.
 
-Four regressors in a registry (:func:`list_regressors`, :func:`create_regressor`,
-:func:`register_regressor`) — BayesianRidge, RandomForest, AdaBoost and XGBoost — scored by
+Five regressors in a registry (:func:`list_regressors`, :func:`create_regressor`,
+:func:`register_regressor`) — BayesianRidge, RandomForest, AdaBoost, XGBoost and XGBoost on the
+target's ranks (:mod:`~analytics.regressors.xgboost_rank`) — scored by
 :func:`evaluate_regressors` with repeated K-fold R² and the rank agreement of out-of-fold
 predictions (the honest numbers), beside the paper's single 90/10 split (``paper_r2``, for
 comparison with its published numbers). Everything is seeded.
