@@ -13,10 +13,12 @@ entry); a variant the table does not hold (e.g. all skips) is drawn again.
 :class:`TablePredictor` is the structural performance predictor: any regressor of
 :func:`analytics.regressors.create_regressor`, trained on the measured candidates' structural
 features (the plain graph features per link pattern plus the ``nas_gnn`` and ``nas_gnn_ops``
-labelled features)
-and refitted as data grows — every time the measured set has grown by ``refit_growth`` since
-the last fit. :func:`queries_to_reach` runs many seeds of one strategy and counts the queries
-each needed to first measure an architecture in the top fraction by validation.
+labelled features) and refitted as data grows — every time the measured set has grown by
+``refit_growth`` since the last fit. It serves the predictor variants of the genetic loop and
+of regularized evolution, and ``predictor_guided`` (:mod:`models.nas.guided_search`), where it
+filters hundreds of mutants per step and only its top-ranked few are looked up.
+:func:`queries_to_reach` runs many seeds of one strategy and counts the queries each needed to
+first measure an architecture in the top fraction by validation.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from ingest.nas_bench_graph import (
     bench_table,
     decode_hash,
 )
+from models.nas.guided_search import predictor_guided_evolution
 from models.nas.search import (
     GeneticConfig,
     SearchHistory,
@@ -58,7 +61,7 @@ __all__ = [
 ]
 
 STRATEGIES = ("random", "regularized_evolution", "regularized_evolution_predictor", "genetic",
-              "genetic_predictor")  # fmt: skip
+              "genetic_predictor", "predictor_guided")  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,18 +240,28 @@ def run_strategy(
     features: np.ndarray | None = None,
     regressor: str = "xgboost",
     config: GeneticConfig | None = None,
+    estimation_fraction: float = 0.5,
 ) -> SearchHistory[int]:
-    """One seeded run of ``strategy`` (one of :data:`STRATEGIES`) on ``table``."""
+    """One seeded run of ``strategy`` (one of :data:`STRATEGIES`) on ``table``.
+
+    ``estimation_fraction`` is regularized evolution's with a predictor: each step proposes
+    ``1 / (1 - estimation_fraction)`` children and looks up only the one ranked first (the
+    genetic loop takes its own from ``config``).
+    """
     space = TableSpace(table)
     if strategy == "random":
         return random_search(space, table.evaluate, budget=budget, seed=seed, until=until)
     predictor = None
-    if strategy.endswith("_predictor"):
+    if strategy.endswith("_predictor") or strategy == "predictor_guided":
         features = structural_features(table) if features is None else features
         predictor = TablePredictor(table, features, regressor=regressor, seed=seed)
     if strategy in ("regularized_evolution", "regularized_evolution_predictor"):
         return regularized_evolution(space, table.evaluate, budget=budget, seed=seed, until=until,
-                                     predictor=predictor)  # fmt: skip
+                                     predictor=predictor,
+                                     estimation_fraction=estimation_fraction)  # fmt: skip
+    if strategy == "predictor_guided":
+        return predictor_guided_evolution(space, table.evaluate, predictor, budget=budget,
+                                          seed=seed, until=until)  # fmt: skip
     if strategy in ("genetic", "genetic_predictor"):
         return genetic_search(space, table.evaluate, budget=budget, seed=seed, until=until,
                               config=config, predictor=predictor)  # fmt: skip
@@ -288,7 +301,7 @@ def queries_to_reach(
             strategy=strategy, seed=seed, queries_to_target=history.queries_to_reach(target),
             queries=history.queries, best_valid=best.score,
             best_test=float(table.test[table.row[best.candidate]]),
-            predicted=len(history.evaluations) - history.queries,
+            predicted=len(history.evaluations) - history.queries + history.scored_only,
             curve=improvement_curve(history),
         ))  # fmt: skip
     return outcomes

@@ -84,6 +84,7 @@ def test_predictor_is_the_registry_regressor_refitted_as_data_grows(proteins):
         "genetic",
         "regularized_evolution_predictor",
         "genetic_predictor",
+        "predictor_guided",
     ],
 )
 def test_runs_see_validation_only_and_report_test_of_the_best(proteins, strategy):
@@ -95,6 +96,7 @@ def test_runs_see_validation_only_and_report_test_of_the_best(proteins, strategy
         assert e.score == table.valid[table.row[e.candidate]]
     predicted = [e for e in history.evaluations if not e.measured]
     assert bool(predicted) == strategy.endswith("_predictor")
+    assert (history.scored_only > 0) == (strategy == "predictor_guided")
     (outcome,) = queries_to_reach(strategy, table, top_fraction=0.01, seeds=[1], budget=120,
                                   features=features, regressor="bayesian_ridge")  # fmt: skip
     best = max(history.measured(), key=lambda e: e.score)

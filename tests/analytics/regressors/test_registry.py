@@ -7,8 +7,10 @@ from sklearn.metrics import r2_score
 from analytics.regressors import create_regressor, list_regressors, register_regressor
 
 
-def test_the_four_regressors_are_registered_and_unknown_names_are_refused():
-    assert list_regressors() == ["bayesian_ridge", "random_forest", "adaboost", "xgboost"]
+def test_the_five_regressors_are_registered_and_unknown_names_are_refused():
+    assert list_regressors() == [
+        "bayesian_ridge", "random_forest", "adaboost", "xgboost", "xgboost_rank"
+    ]  # fmt: skip
     with pytest.raises(ValueError, match="Unknown regressor 'svm'.*bayesian_ridge"):
         create_regressor("svm")
 
