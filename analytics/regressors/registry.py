@@ -93,13 +93,6 @@ def _xgboost(seed: int) -> RegressorMixin:
     )  # fmt: skip
 
 
-@register_regressor("xgboost_rank")
-def _xgboost_rank(seed: int) -> RegressorMixin:
-    from analytics.regressors.xgboost_rank import RankTargetXGBRegressor
-
-    return RankTargetXGBRegressor(random_state=seed, n_jobs=1)
-
-
 def list_regressors() -> list[str]:
     """Names of the registered regressors, in registration order."""
     return list(_REGISTRY)

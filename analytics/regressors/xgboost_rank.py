@@ -24,6 +24,8 @@ from scipy import stats
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from analytics.regressors.registry import register_regressor
+
 __all__ = ["RankTargetXGBRegressor"]
 
 
@@ -79,3 +81,9 @@ class RankTargetXGBRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "booster_")
         X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
         return self.intercept_ + self.slope_ * self.booster_.predict(X).astype(float)
+
+
+@register_regressor("xgboost_rank")
+def _xgboost_rank(seed: int) -> RankTargetXGBRegressor:
+    """The registry's ``xgboost_rank``: one thread, as the other registered regressors."""
+    return RankTargetXGBRegressor(random_state=seed, n_jobs=1)
