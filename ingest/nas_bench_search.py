@@ -55,6 +55,7 @@ __all__ = [
     "TablePredictor",
     "TableSpace",
     "improvement_curve",
+    "outcome_of",
     "queries_to_reach",
     "run_strategy",
     "structural_features",
@@ -296,12 +297,19 @@ def queries_to_reach(
     outcomes = []
     for seed in seeds:
         history = run_strategy(strategy, table, seed=seed, budget=budget, until=target, **options)
-        best = history.best_measured()
-        outcomes.append(SearchOutcome(
-            strategy=strategy, seed=seed, queries_to_target=history.queries_to_reach(target),
-            queries=history.queries, best_valid=best.score,
-            best_test=float(table.test[table.row[best.candidate]]),
-            predicted=len(history.evaluations) - history.queries + history.scored_only,
-            curve=improvement_curve(history),
-        ))  # fmt: skip
+        outcomes.append(outcome_of(strategy, table, seed, history, target))
     return outcomes
+
+
+def outcome_of(
+    strategy: str, table: BenchTable, seed: int, history: SearchHistory[int], target: float
+) -> SearchOutcome:
+    """The :class:`SearchOutcome` of one finished run, measured against ``target``."""
+    best = history.best_measured()
+    return SearchOutcome(
+        strategy=strategy, seed=seed, queries_to_target=history.queries_to_reach(target),
+        queries=history.queries, best_valid=best.score,
+        best_test=float(table.test[table.row[best.candidate]]),
+        predicted=len(history.evaluations) - history.queries + history.scored_only,
+        curve=improvement_curve(history),
+    )  # fmt: skip
