@@ -15,9 +15,11 @@ package's own ``Arch.valid_hash`` agrees (tested).
 Every architecture becomes a network: vertices ``0`` (op ``input``), ``1``–``4`` (their
 operations) and ``5`` (``output``), stored with its four metrics, labels ``link`` and ``ops``,
 the plain graph features (:func:`analytics.features.bulk_features`, computed once per link
-pattern — they read structure only) and the ``nas_gnn`` labelled features
-(:mod:`analytics.features.nas`; every vertex has width 1, the benchmark's hidden size being
-shared by all nodes). One study per data set, all data sets of a call in one transaction.
+pattern — they read structure only) and the labelled features of :data:`LABELLED_GROUPS`
+(``nas_gnn``, :mod:`analytics.features.nas`, every vertex of width 1, the benchmark's hidden
+size being shared by all nodes; ``nas_gnn_ops``, which operation sits where,
+:mod:`analytics.features.nas_interactions`). One study per data set, all data sets of a call
+in one transaction.
 
 The files are pickles, which can run code when loaded: they are read only from the installed
 package's own directory, unless ``path`` is given together with ``trust_pickle=True``.
@@ -38,6 +40,7 @@ import polars as pl
 
 __all__ = [
     "DATASETS",
+    "LABELLED_GROUPS",
     "LINK_PATTERNS",
     "OPERATIONS",
     "NasBenchGraphError",
@@ -56,6 +59,8 @@ LINK_PATTERNS: tuple[tuple[int, int, int, int], ...] = (
 )  # fmt: skip
 OPERATIONS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
 METRICS = ("valid_perf", "perf", "latency", "para")
+# labelled feature groups stored for every architecture (analytics.features.nas, .nas_interactions)
+LABELLED_GROUPS = ("nas_gnn", "nas_gnn_ops")
 _PACKAGE = "nas_bench_graph"
 
 
@@ -324,8 +329,8 @@ def _features(table: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
         i: LabelledDAG(("input", *ops, "output"), ones, arcs[link])
         for i, (link, *ops) in enumerate(table.select("link", "op0", "op1", "op2", "op3").rows())
     }
-    labelled = labelled_features(graphs, group="nas_gnn").drop("key")
-    wide = pl.concat([plain, labelled], how="horizontal")
+    labelled = [labelled_features(graphs, group=group).drop("key") for group in LABELLED_GROUPS]
+    wide = pl.concat([plain, *labelled], how="horizontal")
     long = wide.unpivot(index="network_id", variable_name="name", value_name="value")
     return long.with_columns(pl.col("value").cast(pl.Float64)).filter(pl.col("value").is_not_nan())
 

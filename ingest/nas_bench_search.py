@@ -12,10 +12,13 @@ entry); a variant the table does not hold (e.g. all skips) is drawn again.
 
 :class:`TablePredictor` is the structural performance predictor: any regressor of
 :func:`analytics.regressors.create_regressor`, trained on the measured candidates' structural
-features (the plain graph features per link pattern plus the ``nas_gnn`` labelled features)
-and refitted as data grows — every time the measured set has grown by ``refit_growth`` since
-the last fit. :func:`queries_to_reach` runs many seeds of one strategy and counts the queries
-each needed to first measure an architecture in the top fraction by validation.
+features (the plain graph features per link pattern plus the ``nas_gnn`` and ``nas_gnn_ops``
+labelled features) and refitted as data grows — every time the measured set has grown by
+``refit_growth`` since the last fit. It serves the predictor variants of the genetic loop and
+of regularized evolution, and ``predictor_guided`` (:mod:`models.nas.guided_search`), where it
+filters hundreds of mutants per step and only its top-ranked few are looked up.
+:func:`queries_to_reach` runs many seeds of one strategy and counts the queries each needed to
+first measure an architecture in the top fraction by validation.
 """
 
 from __future__ import annotations
@@ -29,7 +32,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from ingest.nas_bench_graph import LINK_PATTERNS, architecture_graph, bench_table, decode_hash
+from ingest.nas_bench_graph import (
+    LABELLED_GROUPS,
+    LINK_PATTERNS,
+    architecture_graph,
+    bench_table,
+    decode_hash,
+)
+from models.nas.guided_search import predictor_guided_evolution
 from models.nas.search import (
     GeneticConfig,
     SearchHistory,
@@ -45,13 +55,14 @@ __all__ = [
     "TablePredictor",
     "TableSpace",
     "improvement_curve",
+    "outcome_of",
     "queries_to_reach",
     "run_strategy",
     "structural_features",
 ]
 
 STRATEGIES = ("random", "regularized_evolution", "regularized_evolution_predictor", "genetic",
-              "genetic_predictor")  # fmt: skip
+              "genetic_predictor", "predictor_guided")  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,7 +155,8 @@ class TableSpace:
 
 
 def structural_features(table: BenchTable) -> np.ndarray:
-    """``(architectures, features)`` matrix in row order: plain + ``nas_gnn`` features.
+    """``(architectures, features)`` matrix in row order: plain + labelled features
+    (:data:`ingest.nas_bench_graph.LABELLED_GROUPS`).
 
     Plain graph features read structure only, so they are computed once per link pattern.
     """
@@ -157,9 +169,10 @@ def structural_features(table: BenchTable) -> np.ndarray:
     rows = table.frame.select("link", "op0", "op1", "op2", "op3").rows()
     dags = {i: LabelledDAG(("input", *ops, "output"), [1.0] * 6, arcs[link])
             for i, (link, *ops) in enumerate(rows)}  # fmt: skip
-    labelled = labelled_features(dags, group="nas_gnn").drop("key").to_numpy()
+    labelled = [labelled_features(dags, group=group).drop("key").to_numpy()
+                for group in LABELLED_GROUPS]  # fmt: skip
     links = table.frame.get_column("link").to_numpy()
-    matrix = np.hstack([plain[links], labelled])
+    matrix = np.hstack([plain[links], *labelled])
     keep = ~np.all(np.isnan(matrix), axis=0)  # columns undefined everywhere carry nothing
     return matrix[:, keep]
 
@@ -228,18 +241,28 @@ def run_strategy(
     features: np.ndarray | None = None,
     regressor: str = "xgboost",
     config: GeneticConfig | None = None,
+    estimation_fraction: float = 0.5,
 ) -> SearchHistory[int]:
-    """One seeded run of ``strategy`` (one of :data:`STRATEGIES`) on ``table``."""
+    """One seeded run of ``strategy`` (one of :data:`STRATEGIES`) on ``table``.
+
+    ``estimation_fraction`` is regularized evolution's with a predictor: each step proposes
+    ``1 / (1 - estimation_fraction)`` children and looks up only the one ranked first (the
+    genetic loop takes its own from ``config``).
+    """
     space = TableSpace(table)
     if strategy == "random":
         return random_search(space, table.evaluate, budget=budget, seed=seed, until=until)
     predictor = None
-    if strategy.endswith("_predictor"):
+    if strategy.endswith("_predictor") or strategy == "predictor_guided":
         features = structural_features(table) if features is None else features
         predictor = TablePredictor(table, features, regressor=regressor, seed=seed)
     if strategy in ("regularized_evolution", "regularized_evolution_predictor"):
         return regularized_evolution(space, table.evaluate, budget=budget, seed=seed, until=until,
-                                     predictor=predictor)  # fmt: skip
+                                     predictor=predictor,
+                                     estimation_fraction=estimation_fraction)  # fmt: skip
+    if strategy == "predictor_guided":
+        return predictor_guided_evolution(space, table.evaluate, predictor, budget=budget,
+                                          seed=seed, until=until)  # fmt: skip
     if strategy in ("genetic", "genetic_predictor"):
         return genetic_search(space, table.evaluate, budget=budget, seed=seed, until=until,
                               config=config, predictor=predictor)  # fmt: skip
@@ -274,12 +297,19 @@ def queries_to_reach(
     outcomes = []
     for seed in seeds:
         history = run_strategy(strategy, table, seed=seed, budget=budget, until=target, **options)
-        best = history.best_measured()
-        outcomes.append(SearchOutcome(
-            strategy=strategy, seed=seed, queries_to_target=history.queries_to_reach(target),
-            queries=history.queries, best_valid=best.score,
-            best_test=float(table.test[table.row[best.candidate]]),
-            predicted=len(history.evaluations) - history.queries,
-            curve=improvement_curve(history),
-        ))  # fmt: skip
+        outcomes.append(outcome_of(strategy, table, seed, history, target))
     return outcomes
+
+
+def outcome_of(
+    strategy: str, table: BenchTable, seed: int, history: SearchHistory[int], target: float
+) -> SearchOutcome:
+    """The :class:`SearchOutcome` of one finished run, measured against ``target``."""
+    best = history.best_measured()
+    return SearchOutcome(
+        strategy=strategy, seed=seed, queries_to_target=history.queries_to_reach(target),
+        queries=history.queries, best_valid=best.score,
+        best_test=float(table.test[table.row[best.candidate]]),
+        predicted=len(history.evaluations) - history.queries + history.scored_only,
+        curve=improvement_curve(history),
+    )  # fmt: skip

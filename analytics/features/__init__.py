@@ -72,6 +72,9 @@ from analytics.features.extract import bulk_features, graph_features
 from analytics.features.groups import FEATURE_NAMES
 from analytics.features.registry import get_feature_group, list_feature_groups
 
+# Registers the labelled group "nas_gnn_ops" beside analytics.features.nas's own groups.
+from analytics.features import nas_interactions  # noqa: E402, F401  isort: skip
+
 __all__ = [
     "FEATURE_NAMES",
     "bulk_features",

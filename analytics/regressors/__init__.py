@@ -43,12 +43,18 @@ if TYPE_CHECKING:
         evaluate_regressors,
     )
     from analytics.regressors.paper_protocol import paper_r2
-    from analytics.regressors.registry import create_regressor, list_regressors, register_regressor
+    from analytics.regressors.registry import (
+        create_regressor,
+        default_regressors,
+        list_regressors,
+        register_regressor,
+    )
 
 __all__ = [
     "RegressionResult",
     "create_regressor",
     "cross_validated_predictions",
+    "default_regressors",
     "evaluate_regressors",
     "kendall_tau",
     "list_regressors",
@@ -65,6 +71,7 @@ _HOMES = {
     "evaluate_regressors": "evaluation",
     "paper_r2": "paper_protocol",
     "create_regressor": "registry",
+    "default_regressors": "registry",
     "list_regressors": "registry",
     "register_regressor": "registry",
 }

@@ -38,8 +38,8 @@ from analytics.regressors.registry import (
     _require_known,
     _require_profile,
     create_regressor,
+    default_regressors,
     factory_module,
-    list_regressors,
 )
 
 __all__ = ["RegressionResult", "cross_validated_predictions", "evaluate_regressors"]
@@ -123,7 +123,7 @@ def evaluate_regressors(
     KeyError
         A named column is missing (the message lists the available ones).
     """
-    names = list(regressors) if regressors else list_regressors()
+    names = list(regressors) if regressors else default_regressors()
     for name in names:
         _require_known(name)
     _require_profile(profile)

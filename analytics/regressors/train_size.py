@@ -20,7 +20,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
 from analytics.regressors.rank_metrics import RANK_METRICS, rank_metrics
-from analytics.regressors.registry import create_regressor, list_regressors
+from analytics.regressors.registry import create_regressor, default_regressors
 
 __all__ = ["train_size_draws", "train_size_scores"]
 
@@ -51,7 +51,7 @@ def train_size_scores(
         A missing column.
     """
     _check(frame, target, features, by, train_size, repeats)
-    names = list(regressors) if regressors else list_regressors()
+    names = list(regressors) if regressors else default_regressors()
     frame = frame.filter(pl.col(target).is_not_null() & pl.col(target).is_not_nan())
     groups = [("all", frame)] if by is None else sorted(
         ((str(k[0]), part) for k, part in frame.group_by(by)), key=lambda kv: kv[0]

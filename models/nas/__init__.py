@@ -4,7 +4,8 @@
 * :mod:`models.nas.compile` — a genotype as a runnable PyTorch CNN;
 * :mod:`models.nas.operators` — the registry of mutations and crossovers;
 * :mod:`models.nas.space` — the genotype space the strategies search;
-* :mod:`models.nas.search` — genetic search, regularized evolution, random search (any space).
+* :mod:`models.nas.search` — genetic search, regularized evolution, random search (any space);
+* :mod:`models.nas.guided_search` — predictor-guided evolution (the predictor filters mutants).
 """
 
 from models.nas.compile import GenotypeNetwork, compile_genotype, vertex_channels
@@ -16,6 +17,7 @@ from models.nas.genotype import (
     random_genotype,
     validate_graph,
 )
+from models.nas.guided_search import GuidedConfig, predictor_guided_evolution
 from models.nas.operators import apply_operator, get_operator, list_operators, register_operator
 from models.nas.search import (
     GeneticConfig,
@@ -33,6 +35,7 @@ __all__ = [
     "GenotypeError",
     "GenotypeNetwork",
     "GenotypeSpace",
+    "GuidedConfig",
     "SearchHistory",
     "SearchSpaceConfig",
     "apply_operator",
@@ -40,6 +43,7 @@ __all__ = [
     "genetic_search",
     "get_operator",
     "list_operators",
+    "predictor_guided_evolution",
     "random_genotype",
     "random_search",
     "register_operator",

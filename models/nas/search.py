@@ -76,6 +76,9 @@ class SearchHistory(Generic[T]):
 
     evaluations: list[Evaluation[T]] = field(default_factory=list)
     best_score: float = -math.inf  # highest measured score so far
+    # candidates a predictor scored that were neither measured nor recorded as evaluations
+    # (models.nas.guided_search scores hundreds per step)
+    scored_only: int = 0
 
     @property
     def queries(self) -> int:

@@ -22,6 +22,7 @@ from ingest.nas_bench_search import (  # noqa: E402
     BenchTable,
     TablePredictor,
     TableSpace,
+    outcome_of,
     queries_to_reach,
     run_strategy,
     structural_features,
@@ -84,6 +85,7 @@ def test_predictor_is_the_registry_regressor_refitted_as_data_grows(proteins):
         "genetic",
         "regularized_evolution_predictor",
         "genetic_predictor",
+        "predictor_guided",
     ],
 )
 def test_runs_see_validation_only_and_report_test_of_the_best(proteins, strategy):
@@ -95,6 +97,7 @@ def test_runs_see_validation_only_and_report_test_of_the_best(proteins, strategy
         assert e.score == table.valid[table.row[e.candidate]]
     predicted = [e for e in history.evaluations if not e.measured]
     assert bool(predicted) == strategy.endswith("_predictor")
+    assert (history.scored_only > 0) == (strategy == "predictor_guided")
     (outcome,) = queries_to_reach(strategy, table, top_fraction=0.01, seeds=[1], budget=120,
                                   features=features, regressor="bayesian_ridge")  # fmt: skip
     best = max(history.measured(), key=lambda e: e.score)
@@ -108,6 +111,19 @@ def test_runs_see_validation_only_and_report_test_of_the_best(proteins, strategy
     else:
         assert outcome.best_valid >= table.threshold(0.01)
         assert outcome.queries_to_target <= outcome.queries < outcome.queries_to_target + 30
+
+
+@pytest.mark.parametrize("strategy", ["regularized_evolution", "predictor_guided"])
+def test_a_looser_target_read_from_a_run_to_the_strict_one_matches_its_own_run(proteins, strategy):
+    # the benchmark runs each seed once, to the strictest target, and reads the looser ones off
+    table, features = proteins
+    options = dict(features=features, regressor="bayesian_ridge", budget=400)
+    strict = run_strategy(strategy, table, seed=3, until=table.threshold(0.002), **options)
+    (loose,) = queries_to_reach(strategy, table, top_fraction=0.02, seeds=[3], **options)
+    read_off = outcome_of(strategy, table, 3, strict, table.threshold(0.02))
+    assert loose.queries_to_target is not None
+    assert read_off.queries_to_target == loose.queries_to_target  # a run is a seeded prefix
+    assert read_off.queries == strict.queries >= loose.queries
 
 
 def test_unknown_strategy_is_refused(proteins):

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.correlation_notes import SIGNIFICANCE_LEVEL, annotate_correlations
-from analytics.regressors import list_regressors
+from analytics.regressors import default_regressors, list_regressors
 from app.dashboard import data, regressor_panel, widgets
 from app.dashboard.auto_refresh import auto_refresh
 from app.dashboard.study_picker import pick_study
@@ -82,7 +82,7 @@ if st.checkbox("Bootstrap 95% intervals of r", key="priors_r_bootstrap"):
 st.subheader("Predicting test accuracy from structure")
 left, folds, repeats, bootstrap = st.columns([3, 1, 1, 1])
 chosen = left.multiselect(
-    "Regressors", list_regressors(), default=list_regressors(), key="priors_regressors"
+    "Regressors", list_regressors(), default=default_regressors(), key="priors_regressors"
 )
 n_splits = folds.number_input("Folds", 2, 10, 5, key="priors_folds")
 n_repeats = repeats.number_input("Repeats", 1, 10, 3, key="priors_repeats")

@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from analytics.regressors import list_regressors
+from analytics.regressors import default_regressors, list_regressors
 from app.dashboard import data, regressor_panel, widgets
 
 _LAST_RUN = "regressors_last_run"
@@ -25,7 +25,7 @@ left, right = st.columns(2)
 with left:
     target = widgets.target_picker(meta, key="regressors_target", measured_only=True)
     chosen = st.multiselect(
-        "Regressors", list_regressors(), default=list_regressors(), key="regressors_names"
+        "Regressors", list_regressors(), default=default_regressors(), key="regressors_names"
     )
 with right:
     by = widgets.group_picker(meta, key="regressors_by")

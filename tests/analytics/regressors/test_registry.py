@@ -4,11 +4,19 @@ import numpy as np
 import pytest
 from sklearn.metrics import r2_score
 
-from analytics.regressors import create_regressor, list_regressors, register_regressor
+from analytics.regressors import (
+    create_regressor,
+    default_regressors,
+    list_regressors,
+    register_regressor,
+)
+
+PAPER = ["bayesian_ridge", "random_forest", "adaboost", "xgboost"]
 
 
-def test_the_four_regressors_are_registered_and_unknown_names_are_refused():
-    assert list_regressors() == ["bayesian_ridge", "random_forest", "adaboost", "xgboost"]
+def test_the_five_regressors_are_registered_and_unknown_names_are_refused():
+    assert list_regressors() == [*PAPER, "xgboost_rank"]
+    assert default_regressors() == PAPER  # xgboost_rank is fitted only when named
     with pytest.raises(ValueError, match="Unknown regressor 'svm'.*bayesian_ridge"):
         create_regressor("svm")
 

@@ -7,6 +7,7 @@ import random
 import pytest
 
 from models.nas.genotype import SearchSpaceConfig
+from models.nas.guided_search import GuidedConfig, predictor_guided_evolution
 from models.nas.search import (
     GeneticConfig,
     genetic_search,
@@ -126,3 +127,35 @@ def test_until_stops_at_the_first_measured_hit(strategy):
     assert history.best_score >= 11
     first = history.queries_to_reach(11)
     assert first is not None and history.queries - first < 30  # at most the rest of a batch
+
+
+def test_guided_evolution_measures_the_predictors_top_proposals_and_is_seeded():
+    predictor = OnesPredictor()
+    config = GuidedConfig(initial=10, proposals=40, parents=3, batch=4, explore=0.5)
+    history = predictor_guided_evolution(BitSpace(), count_ones, predictor, budget=50,
+                                         config=config, seed=5)  # fmt: skip
+    assert history.queries == 50 and all(e.measured for e in history.evaluations)
+    assert len({e.candidate for e in history.evaluations}) == 50  # nothing measured twice
+    assert predictor.fits == list(range(10, 50, 4))  # refit before every step of 4
+    assert history.scored_only == 10 * (40 - 4)  # full proposal sets: 4,096 candidates
+    # a perfect predictor: each step measures mutants of the best, so the scores climb fast
+    assert history.queries_to_reach(12) is not None
+    again = predictor_guided_evolution(BitSpace(), count_ones, OnesPredictor(), budget=50,
+                                       config=config, seed=5)  # fmt: skip
+    assert [e.candidate for e in again.evaluations] == [e.candidate for e in history.evaluations]
+
+
+def test_guided_evolution_with_a_perfect_predictor_beats_plain_evolution():
+    def reach(run):
+        return [run(s).queries_to_reach(12) or 10_000 for s in range(10)]
+
+    guided = reach(lambda s: predictor_guided_evolution(BitSpace(), count_ones, OnesPredictor(),
+                                                        budget=400, seed=s))  # fmt: skip
+    evolved = reach(lambda s: regularized_evolution(BitSpace(), count_ones, budget=400, seed=s))
+    assert sum(guided) < 0.6 * sum(evolved)
+
+
+@pytest.mark.parametrize(("name", "value"), [("proposals", 0), ("batch", 500), ("explore", 1.5)])
+def test_bad_guided_config_is_refused(name, value):
+    with pytest.raises(ValueError, match=name):
+        GuidedConfig(**{name: value})
