@@ -145,19 +145,18 @@ def _gru_forward(a, h_prev, c_prev, n, h, c):
 def _gru_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
     # Gradients of the pre-activations, rows [r, z, candidate input, candidate recurrent]:
     # z and candidate input: dh * coefficients [z rows, candidate rows]; r and candidate
-    # recurrent: d_candidate * coefficients [r rows, last rows].
+    # recurrent: d_candidate * coefficients [r rows, last rows]. Written in place, with no
+    # temporaries: fresh (S, n, B) temporaries cost page faults (twice the time of the math).
     steps, batch = saved.shape[0], saved.shape[2]
     r, z, candidate, recurrent = saved.view(steps, 4, n, batch).unbind(1)
-    rz = saved[:, : 2 * n]
-    slope = torch.addcmul(rz, rz, rz, value=-1).view(steps, 2, n, batch)  # sigmoid slopes
-    coef = coefficients.view(steps, 4, n, batch)
-    torch.mul(recurrent, slope[:, 0], out=coef[:, 0])
-    torch.mul(h_prev - candidate, slope[:, 1], out=coef[:, 1])
-    tanh_slope = torch.addcmul(
-        candidate.new_ones(()), candidate, candidate, value=-1
-    )  # 1 - candidate^2
-    torch.mul(torch.rsub(z, 1), tanh_slope, out=coef[:, 2])
-    coef[:, 3].copy_(r)
+    coef_r, coef_z, coef_candidate, coef_last = coefficients.view(steps, 4, n, batch).unbind(1)
+    torch.addcmul(r, r, r, value=-1, out=coef_r).mul_(recurrent)  # recurrent * r(1 - r)
+    z_slope = torch.addcmul(z, z, z, value=-1, out=coef_last)  # z(1 - z), scratch
+    torch.sub(h_prev, candidate, out=coef_z).mul_(z_slope)  # (h_prev - candidate) z(1 - z)
+    ones = coef_last.fill_(1)
+    torch.addcmul(ones, candidate, candidate, value=-1, out=coef_candidate)  # 1 - candidate^2
+    coef_candidate.addcmul_(coef_candidate, z, value=-1)  # (1 - z)(1 - candidate^2)
+    coef_last.copy_(r)
 
 
 def _gru_views(saved, grad_pre, coefficients, n):
@@ -198,17 +197,19 @@ def _lstm_forward(a, h_prev, c_prev, n, h, c):
 
 
 def _lstm_prepare(h, h_prev, c, c_prev, saved, coefficients, n):
-    # coefficients [i, f, g rows: dc factors | o rows: dh factor | dc from dh factor]
+    # coefficients [i, f, g rows: dc factors | o rows: dh factor | dc from dh factor], written
+    # in place with no temporaries (see _gru_prepare)
     steps, batch = saved.shape[0], saved.shape[2]
     i, f, g, o = saved.view(steps, 4, n, batch).unbind(1)
-    slope = torch.addcmul(saved, saved, saved, value=-1).view(steps, 4, n, batch)
-    coef = coefficients.view(steps, 5, n, batch)
-    tanh_c = tanh_into(c, torch.empty_like(c))
-    torch.mul(g, slope[:, 0], out=coef[:, 0])
-    torch.mul(c_prev, slope[:, 1], out=coef[:, 1])
-    torch.mul(i, torch.addcmul(g.new_ones(()), g, g, value=-1), out=coef[:, 2])
-    torch.mul(tanh_c, slope[:, 3], out=coef[:, 3])
-    torch.mul(o, torch.addcmul(tanh_c.new_ones(()), tanh_c, tanh_c, value=-1), out=coef[:, 4])
+    coef_i, coef_f, coef_g, coef_o, coef_c = coefficients.view(steps, 5, n, batch).unbind(1)
+    tanh_c = tanh_into(c, coef_c)
+    torch.addcmul(o, o, o, value=-1, out=coef_o).mul_(tanh_c)  # tanh(c) o(1 - o)
+    squared = tanh_c.mul_(tanh_c)
+    torch.addcmul(o, o, squared, value=-1, out=coef_c)  # o (1 - tanh(c)^2)
+    torch.addcmul(i, i, i, value=-1, out=coef_i).mul_(g)  # g i(1 - i)
+    torch.addcmul(f, f, f, value=-1, out=coef_f).mul_(c_prev)  # c_prev f(1 - f)
+    squared = torch.mul(g, g, out=coef_g)
+    torch.addcmul(i, i, squared, value=-1, out=coef_g)  # i (1 - g^2)
 
 
 def _lstm_views(saved, grad_pre, coefficients, n):

@@ -162,13 +162,12 @@ class _Wavefront(torch.autograd.Function):
         device, dtype = projection.device, projection.dtype
         cell = plan.step
         workspace = plan.workspace
-        window = plan.window and not plan.sparse
-        products = window_matrices(plan, values) if window else matrices(plan, values)
+        window = plan.window or plan.sparse  # CSR steps always read the window
+        if plan.sparse:
+            products = matrices(plan, values)
+        else:
+            products = window_matrices(plan, values) if window else matrices(plan, values)
         weight = products[0]
-        bias = bias.unsqueeze(1)
-        base = workspace.take("base", (time, width, batch), projection)  # (time, width, batch)
-        base.copy_(bias.expand(time, width, batch))
-        base.index_add_(1, plan.input_rows, projection.permute(2, 0, 1))
         index = workspace.constant(
             ("index", steps, device), lambda: column_index(plan, steps, device)
         )
@@ -183,6 +182,12 @@ class _Wavefront(torch.autograd.Function):
             cells.narrow(0, 0, n).zero_()
         saved_rows = cell.saved_rows(n)
         saved = workspace.take("saved", (steps, saved_rows, batch), projection)
+        # Every step's pre-activations start as bias + input projection, written for all
+        # steps at once where the cell computes (its saved rows, or h itself), so a step
+        # only adds its product in place (no per-step copy of a base).
+        pre = saved if saved_rows else states[pad * n :].view(steps, width, batch)
+        pre.copy_(bias.view(1, width, 1).expand(steps, width, batch))
+        pre.narrow(0, 0, time).index_add_(1, plan.input_rows, projection.permute(2, 0, 1))
         # Per-step views, made once (slicing inside the loop costs more than the math).
         views = workspace.views
         h_slots = views(  # [s] = h(s - 1)
@@ -191,7 +196,6 @@ class _Wavefront(torch.autograd.Function):
         c_slots = None
         if cells is not None:
             c_slots = views("c", (cells,), lambda: cells.view(1 + steps, n, batch).unbind(0))
-        bases = views("bases", (base,), lambda: base.unbind(0))
         outs = views("outs", (saved,), lambda: saved.unbind(0)) if saved_rows else h_slots[1:]
         inputs = None
         if window:  # [s]: states of steps s - pad .. s - 1
@@ -200,16 +204,15 @@ class _Wavefront(torch.autograd.Function):
             inputs = workspace.take("inputs", (k, steps, batch), projection)
             columns = views("columns", (inputs,), lambda: inputs.unbind(1))
             step_index = views("step_index", (index,), lambda: index.unbind(0))
-        forward, addmm, index_select = cell.forward, torch.addmm, torch.index_select
-        step_bases = (*bases, *(bias,) * (steps - time))
+        forward, addmm_, index_select = cell.forward, torch.Tensor.addmm_, torch.index_select
         valid_slots = views("valid", (valid,), lambda: valid.unbind(0))
         early = len(valid_slots)
         for s in range(steps):
             if not window:
                 index_select(states, 0, step_index[s], out=columns[s])
-            # pre-activations straight into the cell's buffer (saved rows, or h itself)
+            # pre-activations in the cell's buffer (saved rows, or h itself)
             out = outs[s]
-            addmm(step_bases[s], weight, columns[s], out=out)
+            addmm_(out, weight, columns[s])
             h = h_slots[s + 1]
             if c_slots is None:
                 forward(out, h_slots[s], None, n, h, None)
@@ -234,7 +237,6 @@ class _Wavefront(torch.autograd.Function):
             ctx.lease = Lease(workspace, states=states, cells=cells, inputs=inputs, saved=saved)
         else:
             workspace.give(states=states, cells=cells, inputs=inputs, saved=saved)
-        workspace.give(base=base)
         return result
 
     @staticmethod
