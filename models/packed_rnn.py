@@ -12,6 +12,11 @@ cell) in one forward/backward/optimiser step:
   network reading its own batch through its own embedding (input columns
   ``k * E .. (k + 1) * E`` of the merged ``weight_ih`` feed network ``k`` only) and its own
   sequences' last steps;
+* compact weights: the merged dense ``weight_ih``/``weight_hh`` of a pack of K networks would be
+  almost all masked (99% for 12 paper-preset networks), and every step would allocate,
+  clip and optimise all of it; the pack keeps only the input weights of the input rows
+  (``input_weight``) and the connected entries (``connection_weight``, in the merged plan's
+  order) and runs :func:`~models.wavefront.wavefront_states_compact`;
 * per-network readouts (a block-diagonal masked weight) and per-network mean losses; their sum
   is backpropagated, so each network's gradients are exactly those it gets alone;
 * per-network gradient clipping (:meth:`PackedClassifiers.clip_grad_norms_`: one norm per
@@ -44,7 +49,7 @@ from torch import nn
 from models.recurrent_cells import get_cell
 from models.sequence_classifier import SequenceClassifier
 from models.structured_rnn import StructuredRNN
-from models.wavefront import WavefrontPlan, wavefront_states
+from models.wavefront import WavefrontPlan, wavefront_states_compact
 
 __all__ = ["PRODUCT_MODES", "PackedClassifiers", "evaluate_pack", "train_pack_step"]
 
@@ -133,8 +138,8 @@ class PackedClassifiers(nn.Module):
 
         ih_mask = torch.zeros(gates * n, inputs + n, dtype=torch.bool)
         hh_mask = torch.zeros(gates * n, n, dtype=torch.bool)
-        self.weight_ih = nn.Parameter(torch.zeros(gates * n, inputs + n))
-        self.weight_hh = nn.Parameter(torch.zeros(gates * n, n))
+        weight_ih = torch.zeros(gates * n, inputs + n)  # merged, dense (only while building)
+        weight_hh = torch.zeros(gates * n, n)
         self.bias_ih = nn.Parameter(torch.zeros(gates * n)) if self.has_bias else None
         self.bias_hh = nn.Parameter(torch.zeros(gates * n)) if self.has_bias else None
         features = [b.output_size for b in bodies]
@@ -151,8 +156,8 @@ class PackedClassifiers(nn.Module):
                 rows, ih_cols, hh_cols = self._rows[k], self._ih_cols[k], self._hh_cols[k]
                 ih_mask[rows[:, None], ih_cols] = body.weight_ih_mask.cpu()
                 hh_mask[rows[:, None], hh_cols] = body.weight_hh_mask.cpu()
-                self.weight_ih[rows[:, None], ih_cols] = body.weight_ih.detach().cpu()
-                self.weight_hh[rows[:, None], hh_cols] = body.weight_hh.detach().cpu()
+                weight_ih[rows[:, None], ih_cols] = body.weight_ih.detach().cpu()
+                weight_hh[rows[:, None], hh_cols] = body.weight_hh.detach().cpu()
                 if self.has_bias:
                     self.bias_ih[rows] = body.bias_ih.detach().cpu()
                     self.bias_hh[rows] = body.bias_hh.detach().cpu()
@@ -162,8 +167,6 @@ class PackedClassifiers(nn.Module):
                 self.readout_bias[k * c : (k + 1) * c] = net.readout.bias.detach().cpu()
                 self.embedding[k] = net.embedding.weight.detach().cpu()
         self.register_buffer("readout_mask", readout_mask, persistent=False)
-        self.register_buffer("weight_ih_mask", ih_mask, persistent=False)
-        self.register_buffer("weight_hh_mask", hh_mask, persistent=False)
         # Network of every row of every parameter, for per-network gradient norms.
         row_network = network.repeat(gates)
         self.register_buffer("_row_network", row_network, persistent=False)
@@ -183,6 +186,13 @@ class PackedClassifiers(nn.Module):
                 plan, sparse=products == "sparse", window=products == "window"
             )
         self.plan = plan
+        # Compact weights (see the module docstring): (input rows, K * E) and (connections,).
+        self.input_weight = nn.Parameter(weight_ih[plan.input_rows, :inputs].clone())
+        flat = torch.cat([weight_ih.reshape(-1), weight_hh.reshape(-1)])
+        self.connection_weight = nn.Parameter(flat[plan.parameter_index].clone())
+        self._dense_shapes = (tuple(weight_ih.shape), tuple(weight_hh.shape))
+        self.register_buffer("_input_network", network[plan.input_rows % n], persistent=False)
+        self.register_buffer("_connection_network", network[plan.rows % n], persistent=False)
         self.to(first.embedding.weight.device)
 
     @property
@@ -196,7 +206,7 @@ class PackedClassifiers(nn.Module):
         """Move the merged plan with the module (``.to(device)``)."""
         result = super()._apply(fn, recurse)
         if hasattr(self, "plan"):
-            self.plan = self.plan.to(self.weight_ih.device)
+            self.plan = self.plan.to(self.connection_weight.device)
         return result
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -234,18 +244,18 @@ class PackedClassifiers(nn.Module):
                 f"Got values from {int(lengths.min())} to {int(lengths.max())} instead."
             )
         longest = int(lengths.max())
-        device = self.weight_ih.device
+        device = self.connection_weight.device
         ids = (tokens[:, :, :longest].to(device) + self._vocab_offsets[:, :, None]).reshape(-1)
         # (K * V, E)[ids] -> (K, B, T, E) -> (B, T, K, E) -> (B, T, K * E)
         x = self.embedding.view(-1, e).index_select(0, ids).view(k_nets, batch, longest, e)
         x = x.permute(1, 2, 0, 3).reshape(batch, longest, k_nets * e)
         # sink f of network k reads its sequence's last step: sweep step length - 1 + layer(f)
         read_steps = lengths.to(device).index_select(0, self.sink_network).t() - 1
-        features = wavefront_states(
+        features = wavefront_states_compact(
             self.plan,
             x,
-            self.weight_ih,
-            self.weight_hh,
+            self.input_weight,
+            self.connection_weight,
             self.bias_ih,
             self.bias_hh,
             steps=longest + self.depth - 1,
@@ -274,7 +284,7 @@ class PackedClassifiers(nn.Module):
         (coefficient ``max_norm / (norm + 1e-6)``, capped at 1); the norms are sums over the
         network's rows, so they differ from torch's only by float summation order.
         """
-        squares = self.weight_ih.new_zeros(self.size)
+        squares = self.connection_weight.new_zeros(self.size)
         grouped = self._grouped_parameters()
         for parameter, network in grouped:
             if parameter.grad is not None:
@@ -309,14 +319,14 @@ class PackedClassifiers(nn.Module):
                 f"{self.size} networks. Got {len(nets)} instead."
             )
         c = self.num_classes
+        weight_ih, weight_hh = self._dense_weights()
         for k, net in enumerate(nets):
             body = net.body
             rows, ih_cols, hh_cols = (
-                t.to(self.weight_ih.device)
-                for t in (self._rows[k], self._ih_cols[k], self._hh_cols[k])
+                t.to(weight_ih.device) for t in (self._rows[k], self._ih_cols[k], self._hh_cols[k])
             )
-            body.weight_ih.copy_(self.weight_ih[rows[:, None], ih_cols])
-            body.weight_hh.copy_(self.weight_hh[rows[:, None], hh_cols])
+            body.weight_ih.copy_(weight_ih[rows[:, None], ih_cols])
+            body.weight_hh.copy_(weight_hh[rows[:, None], hh_cols])
             if self.has_bias:
                 body.bias_ih.copy_(self.bias_ih[rows])
                 body.bias_hh.copy_(self.bias_hh[rows])
@@ -326,12 +336,29 @@ class PackedClassifiers(nn.Module):
             net.readout.bias.copy_(self.readout_bias[k * c : (k + 1) * c])
             net.embedding.weight.copy_(self.embedding[k])
 
+    def _dense_weights(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The merged dense ``weight_ih`` and ``weight_hh`` (zeros where nothing connects)."""
+        ih_shape, hh_shape = self._dense_shapes
+        plan = self.plan
+        flat = self.connection_weight.new_zeros(
+            ih_shape[0] * ih_shape[1] + hh_shape[0] * hh_shape[1]
+        )
+        flat.index_copy_(0, plan.parameter_index, self.connection_weight)
+        ih_size = ih_shape[0] * ih_shape[1]
+        weight_ih, weight_hh = flat[:ih_size].view(ih_shape), flat[ih_size:].view(hh_shape)
+        inputs = weight_ih[:, : plan.num_inputs]
+        inputs.index_copy_(0, plan.input_rows, self.input_weight * plan.input_mask)
+        return weight_ih, weight_hh
+
     def _feature_slice(self, k: int) -> slice:
         return slice(self._feature_offsets[k], self._feature_offsets[k + 1])
 
     def _grouped_parameters(self) -> list[tuple[nn.Parameter, torch.Tensor]]:
         """Row-indexed parameters and the network of each row (the embedding is by network)."""
-        grouped = [(self.weight_ih, self._row_network), (self.weight_hh, self._row_network)]
+        grouped = [
+            (self.input_weight, self._input_network),
+            (self.connection_weight, self._connection_network),
+        ]
         if self.has_bias:
             grouped += [(self.bias_ih, self._row_network), (self.bias_hh, self._row_network)]
         grouped += [

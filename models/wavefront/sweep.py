@@ -22,7 +22,7 @@ from models.wavefront.products import (
     windows,
 )
 
-__all__ = ["wavefront_states"]
+__all__ = ["wavefront_states", "wavefront_states_compact"]
 
 
 def wavefront_states(
@@ -69,6 +69,44 @@ def wavefront_states(
     time ``s - layer(v)`` (zero while that time is negative). With reads: ``(batch, F)``,
     entry ``[b, f]`` the state of ``read_neurons[f]`` at sweep step ``read_steps[b, f]``.
     """
+    return _run(plan, x, weight_ih, weight_hh, bias_ih, bias_hh, steps, read_steps, read_neurons)
+
+
+def wavefront_states_compact(
+    plan: WavefrontPlan,
+    x: torch.Tensor,
+    input_weight: torch.Tensor,
+    connection_weight: torch.Tensor,
+    bias_ih: torch.Tensor | None,
+    bias_hh: torch.Tensor | None,
+    *,
+    steps: int,
+    read_steps: torch.Tensor | None = None,
+    read_neurons: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """:func:`wavefront_states` with the weights held compactly: only the entries the plan
+    reads, so a model whose dense weights would be mostly masked (a pack of many networks,
+    see :mod:`models.packed_rnn`) keeps, differentiates, clips and optimises only those.
+
+    Parameters
+    ----------
+    input_weight:
+        ``(input rows, num_inputs)``: ``weight_ih[plan.input_rows, :num_inputs]``; entries
+        outside ``plan.input_mask`` are never read.
+    connection_weight:
+        ``(connections,)``: the plan's connection weights in its order,
+        ``cat([weight_ih.flatten(), weight_hh.flatten()])[plan.parameter_index]``.
+
+    The other parameters, the errors and the result are :func:`wavefront_states`'s.
+    """
+    return _run(
+        plan, x, input_weight, connection_weight, bias_ih, bias_hh, steps, read_steps,
+        read_neurons, compact=True,
+    )  # fmt: skip
+
+
+def _run(plan, x, weight_a, weight_b, bias_ih, bias_hh, steps, read_steps, read_neurons, *,
+         compact=False):  # fmt: skip
     n, device = plan.num_neurons, x.device
     check_device(plan, device, where="wavefront_states")
     read_index = None
@@ -76,25 +114,34 @@ def wavefront_states(
         batch = torch.arange(x.shape[0], device=device)[:, None]
         # flat position in the ((pad + S) * N, batch) state buffer
         read_index = ((plan.pad + read_steps) * n + read_neurons[None, :]) * x.shape[0] + batch
-    states = _Wavefront.apply(x, weight_ih, weight_hh, bias_ih, bias_hh, plan, steps, read_index)
+    states = _Wavefront.apply(
+        x, weight_a, weight_b, bias_ih, bias_hh, plan, steps, read_index, compact
+    )
     return states if read_index is not None else states.permute(2, 0, 1)
 
 
-def _sweep_inputs(plan, x, weight_ih, weight_hh, bias_ih, bias_hh):
+def _sweep_inputs(plan, x, weight_ih, weight_hh, bias_ih, bias_hh, compact):
     """What the sweep reads: input projection ``(input rows, batch, time)``, bias ``(width,)``
-    and connection values ``(connections,)``; plus the projection's two factors."""
+    and connection values ``(connections,)``; plus the projection's two factors. ``compact``:
+    the weights are ``(input_weight, connection_weight)`` (see wavefront_states_compact)."""
     n = plan.num_neurons
     # (method calls, not Python indexing: this runs on every forward)
-    weight_x = weight_ih.index_select(0, plan.input_rows)[:, : plan.num_inputs]
-    weight_x = weight_x * plan.input_mask
+    if compact:
+        weight_x = weight_ih * plan.input_mask
+    else:
+        weight_x = weight_ih.index_select(0, plan.input_rows)[:, : plan.num_inputs]
+        weight_x = weight_x * plan.input_mask
     # (rows, inputs) @ (inputs, batch * time) -> (rows, batch, time): one plain product with a
     # long output row (the fastest shape for few rows); the sweep reads a (time, rows, batch) view
     batch, time = x.shape[:2]
     x_flat = x.reshape(batch * time, plan.num_inputs)
     projection = (weight_x @ x_flat.t()).view(-1, batch, time)
-    values = torch.cat([weight_ih.reshape(-1), weight_hh.reshape(-1)]).index_select(
-        0, plan.parameter_index
-    )
+    if compact:
+        values = weight_hh
+    else:
+        values = torch.cat([weight_ih.reshape(-1), weight_hh.reshape(-1)]).index_select(
+            0, plan.parameter_index
+        )
     if bias_ih is None:
         bias = x.new_zeros(plan.width)
     elif plan.step.split_last_gate:  # [shared gates | last gate, input | last, recurrent]
@@ -117,7 +164,10 @@ def _parameter_gradients(plan, ctx, grad_projection, grad_bias, grad_values, wei
     if needs[0]:
         grad_x = (grad_projection.t() @ weight_x).view(x_shape)
     grad_ih = grad_hh = None
-    if needs[1] or needs[2]:
+    if ctx.compact:
+        grad_ih = (grad_projection @ x_flat) * plan.input_mask if needs[1] else None
+        grad_hh = grad_values
+    elif needs[1] or needs[2]:
         ih_size = ih_shape[0] * ih_shape[1]
         flat = grad_values.new_zeros(ih_size + hh_shape[0] * hh_shape[1])
         flat.index_copy_(0, plan.parameter_index, grad_values)
@@ -153,10 +203,10 @@ class _Wavefront(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight_ih, weight_hh, bias_ih, bias_hh, plan, steps, read_index):
+    def forward(ctx, x, weight_ih, weight_hh, bias_ih, bias_hh, plan, steps, read_index, compact):
         n, pad, width, k = plan.num_neurons, plan.pad, plan.width, plan.num_columns
         projection, bias, values, weight_x, x_flat = _sweep_inputs(
-            plan, x, weight_ih, weight_hh, bias_ih, bias_hh
+            plan, x, weight_ih, weight_hh, bias_ih, bias_hh, compact
         )
         _, batch, time = projection.shape
         device, dtype = projection.device, projection.dtype
@@ -231,6 +281,7 @@ class _Wavefront(torch.autograd.Function):
         )
         if any(ctx.needs_input_grad[:5]):
             ctx.inputs = (x.shape, weight_ih.shape, weight_hh.shape, bias_ih is not None)
+            ctx.compact = compact
             ctx.projection_factors = (weight_x, x_flat)
             ctx.plan, ctx.time, ctx.window, ctx.matrices = plan, time, window, products
             ctx.saved = (values, index, valid, read_index)
@@ -318,6 +369,7 @@ class _Wavefront(torch.autograd.Function):
             *_parameter_gradients(
                 plan, ctx, grad_projection, grad_bias, grad_values, *ctx.projection_factors
             ),
+            None,
             None,
             None,
             None,
