@@ -173,9 +173,6 @@ class PackedClassifiers(nn.Module):
         self.register_buffer(
             "_readout_network", torch.arange(k_nets).repeat_interleave(c), persistent=False
         )
-        self.register_buffer(
-            "_vocab_offsets", (torch.arange(k_nets) * self.vocab_size)[:, None], persistent=False
-        )
         if self.padding_idx is not None:  # nn.Embedding never updates the padding row
             pad = self.padding_idx
             self.embedding.register_hook(lambda grad: grad.index_fill(1, _index(grad, pad), 0.0))
@@ -186,12 +183,23 @@ class PackedClassifiers(nn.Module):
                 plan, sparse=products == "sparse", window=products == "window"
             )
         self.plan = plan
-        # Compact weights (see the module docstring): (input rows, K * E) and (connections,).
-        self.input_weight = nn.Parameter(weight_ih[plan.input_rows, :inputs].clone())
+        # Compact weights (see the module docstring): every input row's weights on its own
+        # network's E inputs, (input rows, E), and the connections, (connections,).
+        input_network = network[plan.input_rows % n]
+        own = (torch.arange(len(input_network)), input_network)  # (input row, network) pairs
+        by_network = (len(input_network), k_nets, e)
+        input_weight = weight_ih[plan.input_rows, :inputs].view(by_network)[own]
+        self.input_weight = nn.Parameter(input_weight.clone())
+        self.register_buffer("_input_mask", plan.input_mask.view(by_network)[own], persistent=False)
         flat = torch.cat([weight_ih.reshape(-1), weight_hh.reshape(-1)])
         self.connection_weight = nn.Parameter(flat[plan.parameter_index].clone())
         self._dense_shapes = (tuple(weight_ih.shape), tuple(weight_hh.shape))
-        self.register_buffer("_input_network", network[plan.input_rows % n], persistent=False)
+        self.register_buffer("_input_network", input_network, persistent=False)
+        self.register_buffer(
+            "_input_vocab_offsets",
+            (torch.arange(len(input_network)) * self.vocab_size)[:, None, None],
+            persistent=False,
+        )
         self.register_buffer("_connection_network", network[plan.rows % n], persistent=False)
         self.to(first.embedding.weight.device)
 
@@ -224,7 +232,7 @@ class PackedClassifiers(nn.Module):
         ValueError
             On shapes that do not match the pack, or lengths outside ``[1, time]``.
         """
-        k_nets, e = self.size, self.input_size
+        k_nets = self.size
         if not isinstance(tokens, torch.Tensor) or tokens.dim() != 3 or tokens.shape[0] != k_nets:
             shape = tuple(tokens.shape) if isinstance(tokens, torch.Tensor) else type(tokens)
             raise ValueError(
@@ -245,16 +253,20 @@ class PackedClassifiers(nn.Module):
             )
         longest = int(lengths.max())
         device = self.connection_weight.device
-        ids = (tokens[:, :, :longest].to(device) + self._vocab_offsets[:, :, None]).reshape(-1)
-        # (K * V, E)[ids] -> (K, B, T, E) -> (B, T, K, E) -> (B, T, K * E)
-        x = self.embedding.view(-1, e).index_select(0, ids).view(k_nets, batch, longest, e)
-        x = x.permute(1, 2, 0, 3).reshape(batch, longest, k_nets * e)
+        # The input projection through a table: row r of network k adds
+        # weight_r . embedding_k[token] for a token, so table[r, v] = embedding_k[v] . weight_r
+        # ((input rows, V): a product of E = 8 terms per entry) is looked up per token.
+        # A merged (input rows, K * E) @ (K * E, batch * time) product would be 1 - 1/K zeros.
+        weight = (self.input_weight * self._input_mask).unsqueeze(2)  # (rows, E, 1)
+        embedding = self.embedding.index_select(0, self._input_network)  # (rows, V, E)
+        table = torch.bmm(embedding, weight).squeeze(2)  # (rows, V)
+        ids = tokens[:, :, :longest].to(device).index_select(0, self._input_network)
+        projection = torch.take(table, ids + self._input_vocab_offsets)  # (rows, B, T)
         # sink f of network k reads its sequence's last step: sweep step length - 1 + layer(f)
         read_steps = lengths.to(device).index_select(0, self.sink_network).t() - 1
         features = wavefront_states_compact(
             self.plan,
-            x,
-            self.input_weight,
+            projection,
             self.connection_weight,
             self.bias_ih,
             self.bias_hh,
@@ -346,8 +358,10 @@ class PackedClassifiers(nn.Module):
         flat.index_copy_(0, plan.parameter_index, self.connection_weight)
         ih_size = ih_shape[0] * ih_shape[1]
         weight_ih, weight_hh = flat[:ih_size].view(ih_shape), flat[ih_size:].view(hh_shape)
-        inputs = weight_ih[:, : plan.num_inputs]
-        inputs.index_copy_(0, plan.input_rows, self.input_weight * plan.input_mask)
+        rows = torch.arange(len(self._input_network), device=flat.device)
+        by_network = flat.new_zeros(len(rows), self.size, self.input_size)
+        by_network[rows, self._input_network] = self.input_weight * self._input_mask
+        weight_ih[:, : plan.num_inputs].index_copy_(0, plan.input_rows, by_network.flatten(1))
         return weight_ih, weight_hh
 
     def _feature_slice(self, k: int) -> slice:

@@ -74,8 +74,7 @@ def wavefront_states(
 
 def wavefront_states_compact(
     plan: WavefrontPlan,
-    x: torch.Tensor,
-    input_weight: torch.Tensor,
+    projection: torch.Tensor,
     connection_weight: torch.Tensor,
     bias_ih: torch.Tensor | None,
     bias_hh: torch.Tensor | None,
@@ -84,15 +83,18 @@ def wavefront_states_compact(
     read_steps: torch.Tensor | None = None,
     read_neurons: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """:func:`wavefront_states` with the weights held compactly: only the entries the plan
-    reads, so a model whose dense weights would be mostly masked (a pack of many networks,
-    see :mod:`models.packed_rnn`) keeps, differentiates, clips and optimises only those.
+    """:func:`wavefront_states` with the input already projected and the weights held
+    compactly: only the entries the plan reads, so a model whose dense weights would be
+    mostly masked (a pack of many networks, see :mod:`models.packed_rnn`) keeps,
+    differentiates, clips and optimises only those, and computes the input projection its
+    own way.
 
     Parameters
     ----------
-    input_weight:
-        ``(input rows, num_inputs)``: ``weight_ih[plan.input_rows, :num_inputs]``; entries
-        outside ``plan.input_mask`` are never read.
+    projection:
+        ``(input rows, batch, time)``: what the external input adds to the pre-activation of
+        every row of ``plan.input_rows`` (``weight_ih[plan.input_rows, :num_inputs] @ x``,
+        masked by ``plan.input_mask``).
     connection_weight:
         ``(connections,)``: the plan's connection weights in its order,
         ``cat([weight_ih.flatten(), weight_hh.flatten()])[plan.parameter_index]``.
@@ -100,7 +102,7 @@ def wavefront_states_compact(
     The other parameters, the errors and the result are :func:`wavefront_states`'s.
     """
     return _run(
-        plan, x, input_weight, connection_weight, bias_ih, bias_hh, steps, read_steps,
+        plan, projection, None, connection_weight, bias_ih, bias_hh, steps, read_steps,
         read_neurons, compact=True,
     )  # fmt: skip
 
@@ -111,9 +113,9 @@ def _run(plan, x, weight_a, weight_b, bias_ih, bias_hh, steps, read_steps, read_
     check_device(plan, device, where="wavefront_states")
     read_index = None
     if read_steps is not None:
-        batch = torch.arange(x.shape[0], device=device)[:, None]
+        batch = torch.arange(x.shape[-2 if compact else 0], device=device)[:, None]
         # flat position in the ((pad + S) * N, batch) state buffer
-        read_index = ((plan.pad + read_steps) * n + read_neurons[None, :]) * x.shape[0] + batch
+        read_index = ((plan.pad + read_steps) * n + read_neurons[None, :]) * batch.numel() + batch
     states = _Wavefront.apply(
         x, weight_a, weight_b, bias_ih, bias_hh, plan, steps, read_index, compact
     )
@@ -122,23 +124,22 @@ def _run(plan, x, weight_a, weight_b, bias_ih, bias_hh, steps, read_steps, read_
 
 def _sweep_inputs(plan, x, weight_ih, weight_hh, bias_ih, bias_hh, compact):
     """What the sweep reads: input projection ``(input rows, batch, time)``, bias ``(width,)``
-    and connection values ``(connections,)``; plus the projection's two factors. ``compact``:
-    the weights are ``(input_weight, connection_weight)`` (see wavefront_states_compact)."""
+    and connection values ``(connections,)``; plus the projection's two factors (None when
+    ``compact``: then ``x`` is the projection and ``weight_hh`` the connection values, see
+    wavefront_states_compact)."""
     n = plan.num_neurons
-    # (method calls, not Python indexing: this runs on every forward)
     if compact:
-        weight_x = weight_ih * plan.input_mask
+        projection, values, weight_x, x_flat = x, weight_hh, None, None
     else:
+        # (method calls, not Python indexing: this runs on every forward)
         weight_x = weight_ih.index_select(0, plan.input_rows)[:, : plan.num_inputs]
         weight_x = weight_x * plan.input_mask
-    # (rows, inputs) @ (inputs, batch * time) -> (rows, batch, time): one plain product with a
-    # long output row (the fastest shape for few rows); the sweep reads a (time, rows, batch) view
-    batch, time = x.shape[:2]
-    x_flat = x.reshape(batch * time, plan.num_inputs)
-    projection = (weight_x @ x_flat.t()).view(-1, batch, time)
-    if compact:
-        values = weight_hh
-    else:
+        # (rows, inputs) @ (inputs, batch * time) -> (rows, batch, time): one plain product
+        # with a long output row (the fastest shape for few rows); the sweep reads a
+        # (time, rows, batch) view
+        batch, time = x.shape[:2]
+        x_flat = x.reshape(batch * time, plan.num_inputs)
+        projection = (weight_x @ x_flat.t()).view(-1, batch, time)
         values = torch.cat([weight_ih.reshape(-1), weight_hh.reshape(-1)]).index_select(
             0, plan.parameter_index
         )
@@ -159,15 +160,14 @@ def _parameter_gradients(plan, ctx, grad_projection, grad_bias, grad_values, wei
     needs = ctx.needs_input_grad
     n = plan.num_neurons
     rows = plan.input_rows
-    grad_projection = grad_projection.reshape(rows.numel(), x_flat.shape[0])  # (rows, B * T)
-    grad_x = None
-    if needs[0]:
+    grad_x = grad_ih = grad_hh = None
+    if ctx.compact:  # x is the projection, weight_hh the connection values
+        grad_x, grad_hh = grad_projection, grad_values
+    else:
+        grad_projection = grad_projection.reshape(rows.numel(), x_flat.shape[0])  # (rows, B*T)
+    if needs[0] and not ctx.compact:
         grad_x = (grad_projection.t() @ weight_x).view(x_shape)
-    grad_ih = grad_hh = None
-    if ctx.compact:
-        grad_ih = (grad_projection @ x_flat) * plan.input_mask if needs[1] else None
-        grad_hh = grad_values
-    elif needs[1] or needs[2]:
+    if (needs[1] or needs[2]) and not ctx.compact:
         ih_size = ih_shape[0] * ih_shape[1]
         flat = grad_values.new_zeros(ih_size + hh_shape[0] * hh_shape[1])
         flat.index_copy_(0, plan.parameter_index, grad_values)
@@ -189,6 +189,10 @@ def _parameter_gradients(plan, ctx, grad_projection, grad_bias, grad_values, wei
         grad_bias_ih if needs[3] else None,
         grad_bias_hh if needs[4] else None,
     )
+
+
+def _shape(tensor: torch.Tensor | None):
+    return None if tensor is None else tensor.shape
 
 
 class _Wavefront(torch.autograd.Function):
@@ -280,7 +284,7 @@ class _Wavefront(torch.autograd.Function):
             else states[pad * n :].view(steps, n, batch).clone()
         )
         if any(ctx.needs_input_grad[:5]):
-            ctx.inputs = (x.shape, weight_ih.shape, weight_hh.shape, bias_ih is not None)
+            ctx.inputs = (x.shape, _shape(weight_ih), weight_hh.shape, bias_ih is not None)
             ctx.compact = compact
             ctx.projection_factors = (weight_x, x_flat)
             ctx.plan, ctx.time, ctx.window, ctx.matrices = plan, time, window, products
