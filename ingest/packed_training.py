@@ -186,8 +186,10 @@ def train_pack(jobs: Sequence[PriorsJob], *, products: str | None = None) -> lis
             count += size
         train_loss = total / count
         eval_batch = eval_batch_size(pack.num_neurons)
-        _, train_acc = evaluate_pack(pack, sequence_batches(train, eval_batch))
-        test_loss, test_acc = evaluate_pack(pack, sequence_batches(test, eval_batch))
+        _, train_acc = evaluate_pack(pack, sequence_batches(train, eval_batch, by_length=True))
+        test_loss, test_acc = evaluate_pack(
+            pack, sequence_batches(test, eval_batch, by_length=True)
+        )
         for k in range(len(jobs)):
             metrics[k] += [
                 Metric(epoch, "train", "loss", float(train_loss[k])),
