@@ -59,7 +59,9 @@ tanh_into = tanh_via_sigmoid
 # columns = batch). ``forward(a, h_prev, c_prev, n, h, c)`` gets the pre-activations ``a`` of
 # one sweep step (written either into the cell's saved rows, or into ``h`` when the cell
 # saves nothing), turns them in place into what the backward pass needs and writes the new
-# state into ``h`` (and ``c``).
+# state into ``h`` (and ``c``). A cell with ``gate_views(saved, n)`` gets, instead of ``a``,
+# that step's tuple of views of its gate blocks (made once per buffer and cached with it:
+# slicing ``a`` on every step costs about a microsecond per slice).
 #
 # The backward pass first calls ``prepare(h, h_prev, c, c_prev, saved, coefficients, n)``
 # once, on all steps at once (``(S, rows, B)`` views): it writes every factor of the local
@@ -79,6 +81,9 @@ class SweepStep:
     ----------
     forward, prepare, views, backward:
         The four functions described above.
+    gate_views:
+        Optional ``gate_views(saved, n)``: per step, the views of the saved rows that
+        ``forward`` reads instead of the whole block (see above).
     saved_rows:
         Rows saved per sweep step, given ``N``.
     coefficient_rows:
@@ -99,6 +104,7 @@ class SweepStep:
     coefficient_rows: Callable[[int], int]
     has_cell_state: bool = False
     split_last_gate: bool = False
+    gate_views: Callable | None = None
 
     def width(self, gates: int, n: int) -> int:
         """Rows of one sweep step's pre-activations for ``gates`` gate blocks of ``N`` rows."""
@@ -131,13 +137,16 @@ def _slope_backward(dh, dc, dh_prev, data):
     return None
 
 
-def _gru_forward(a, h_prev, c_prev, n, h, c):
-    # a: [r, z | candidate, input part | candidate, recurrent part] (4n rows); becomes
-    # [r, z | candidate | candidate, recurrent part]
-    rz = a[: 2 * n].sigmoid_()
-    r, z = rz[:n], rz[n:]
-    candidate = a[2 * n : 3 * n]
-    candidate.addcmul_(r, a[3 * n :])
+def _gru_gate_views(saved, n):
+    # a: [r, z | candidate, input part | candidate, recurrent part] (4n rows)
+    return [(a[: 2 * n], a[:n], a[n : 2 * n], a[2 * n : 3 * n], a[3 * n :]) for a in saved]
+
+
+def _gru_forward(gates, h_prev, c_prev, n, h, c):
+    # the pre-activations become [r, z | candidate | candidate, recurrent part]
+    rz, r, z, candidate, recurrent = gates
+    rz.sigmoid_()
+    candidate.addcmul_(r, recurrent)
     tanh_into(candidate, candidate)
     torch.lerp(candidate, h_prev, z, out=h)  # (1 - z) * candidate + z * h_prev
 
@@ -185,14 +194,18 @@ def _gru_backward(dh, dc, dh_prev, data):
     return None
 
 
-def _lstm_forward(a, h_prev, c_prev, n, h, c):
-    # a: [i, f, g, o] pre-activations, becomes the activations
-    g = a[2 * n : 3 * n]
+def _lstm_gate_views(saved, n):
+    # a: [i, f, g, o] pre-activations (4n rows)
+    return [(a[: 2 * n], a[:n], a[n : 2 * n], a[2 * n : 3 * n], a[3 * n :]) for a in saved]
+
+
+def _lstm_forward(gates, h_prev, c_prev, n, h, c):
+    # the pre-activations become the activations
+    i_f, i, f, g, o = gates
     tanh_into(g, g)
-    a[: 2 * n].sigmoid_()
-    a[3 * n :].sigmoid_()
-    i, f, g, o = a[:n], a[n : 2 * n], a[2 * n : 3 * n], a[3 * n :]
-    torch.addcmul(f * c_prev, i, g, out=c)
+    i_f.sigmoid_()
+    o.sigmoid_()
+    torch.mul(f, c_prev, out=c).addcmul_(i, g)  # c = f * c_prev + i * g
     tanh_into(c, h).mul_(o)  # h = o * tanh(c)
 
 
@@ -252,6 +265,7 @@ LSTM_SWEEP = SweepStep(
     lambda n: 4 * n,
     lambda n: 5 * n,
     has_cell_state=True,
+    gate_views=_lstm_gate_views,
 )
 GRU_SWEEP = SweepStep(
     _gru_forward,
@@ -261,4 +275,5 @@ GRU_SWEEP = SweepStep(
     lambda n: 4 * n,
     lambda n: 4 * n,
     split_last_gate=True,
+    gate_views=_gru_gate_views,
 )

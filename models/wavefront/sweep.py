@@ -251,6 +251,9 @@ class _Wavefront(torch.autograd.Function):
         if cells is not None:
             c_slots = views("c", (cells,), lambda: cells.view(1 + steps, n, batch).unbind(0))
         outs = views("outs", (saved,), lambda: saved.unbind(0)) if saved_rows else h_slots[1:]
+        gates = outs  # what the cell's forward reads: the block or its gate views
+        if cell.gate_views is not None:
+            gates = views("gates", (saved,), lambda: cell.gate_views(saved.unbind(0), n))
         inputs = None
         if window:  # [s]: states of steps s - pad .. s - 1
             columns = views("windows", (states,), lambda: windows(states, steps, n, pad))
@@ -269,12 +272,12 @@ class _Wavefront(torch.autograd.Function):
             addmm_(out, weight, columns[s])
             h = h_slots[s + 1]
             if c_slots is None:
-                forward(out, h_slots[s], None, n, h, None)
+                forward(gates[s], h_slots[s], None, n, h, None)
                 if s < early:
                     h.mul_(valid_slots[s])
                 continue
             c = c_slots[s + 1]
-            forward(out, h_slots[s], c_slots[s], n, h, c)
+            forward(gates[s], h_slots[s], c_slots[s], n, h, c)
             if s < early:
                 h.mul_(valid_slots[s])
                 c.mul_(valid_slots[s])
