@@ -21,7 +21,7 @@ __all__ = ["Lease", "Workspace"]
 
 # Cached view sets per name before the oldest are dropped (a training run sees one per
 # distinct padded length and batch size: a few dozen).
-_MAX_VIEW_SETS = 96
+_MAX_VIEW_SETS = 256
 
 
 class Workspace:
