@@ -14,7 +14,14 @@ torch thread each), so the machine's load hits both alike; the ratios come from 
 Reports network-epochs per second (training plus the per-epoch train/test evaluation), the
 speed-up, each worker's peak RSS (``resource.getrusage``), and the paper preset's estimated
 end-to-end training time (800 networks x 15 epochs on 25,000 strings), scaled linearly from the
-slice (the work per epoch is linear in the number of sequences).
+slice (the work per epoch is linear in the number of sequences). A 1-epoch slice of 2,000
+strings sees most padded lengths once, so it includes the sweep's first-sight costs (buffer
+growth, per-step views) that a 15-epoch run amortises: its estimate is an upper one; the
+end-to-end slices in docs/results.md are the better estimate.
+
+Last measured 2 December 2026 (load average 2.8-3.4, two other sessions benchmarking):
+1 worker 10.10 alone / 22.78 packed network-epochs/s (2.26x; tanh 3.49x, ReLU 3.14x,
+LSTM 2.12x, GRU 1.67x), 2 workers 9.71 / 20.30 (2.09x); worker peak RSS 367-471 MiB.
 """
 
 from __future__ import annotations
