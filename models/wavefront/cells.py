@@ -37,7 +37,7 @@ __all__ = [
 def tanh_via_sigmoid(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     """Write ``tanh(x) = 2 sigmoid(2x) - 1`` into ``out`` (which may be ``x``) and return it.
 
-    Four element-wise passes, each vectorised, instead of torch's slow tanh. The identity
+    Three element-wise passes, each vectorised, instead of torch's slow tanh. The identity
     is exact; the rounding is not. Measured on 2,000,001 points of [-20, 20]: in float32 the
     result is within 1.8e-7 of ``torch.tanh``'s float32 result and within 1.9e-7 of the
     float64 tanh (``torch.tanh`` in float32: 5.4e-8); in float64 within 3.4e-16 of
@@ -46,7 +46,22 @@ def tanh_via_sigmoid(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     Nor is it exactly odd (``-f(-x)`` and ``f(x)`` can differ in the last bit). Saturates to
     exactly -1 and 1 (also at infinities) and keeps NaN.
     """
-    return torch.mul(x, 2, out=out).sigmoid_().mul_(2).sub_(1)
+    two, minus_one = _constants(out)
+    torch.mul(x, two, out=out).sigmoid_()
+    return torch.add(minus_one, out, alpha=2, out=out)  # -1 + 2 sigmoid(2x): one pass
+
+
+# 2 and -1 as 0-dim tensors, per dtype and device: a Python number costs every op a
+# conversion (aten::to, about 1.7 us, more than the math on a (346, 32) block).
+_CONSTANTS: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
+
+
+def _constants(like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    key = (like.dtype, like.device)
+    pair = _CONSTANTS.get(key)
+    if pair is None:
+        pair = _CONSTANTS[key] = tuple(like.new_tensor(v) for v in (2.0, -1.0))
+    return pair
 
 
 #: The tanh of every sweep step, ``tanh_into(x, out)`` (``out`` may be ``x``): the one
