@@ -249,13 +249,20 @@ class PackedClassifiers(nn.Module):
         longest = int(lengths.max())
         device = self.connection_weight.device
         # The input projection through a table: row r of network k adds
-        # weight_r . embedding_k[token] for a token, so table[r, v] = embedding_k[v] . weight_r
-        # ((input rows, V): a product of E = 8 terms per entry) is looked up per token.
-        # A merged (input rows, K * E) @ (K * E, batch * time) product would be 1 - 1/K zeros.
-        weight = (self.input_weight * self._input_mask).unsqueeze(2)  # (rows, E, 1)
-        embedding = self.embedding.index_select(0, self._input_network)  # (rows, V, E)
-        table = torch.bmm(embedding, weight).squeeze(2)  # (rows, V)
-        ids = tokens[:, :, :longest].to(device).index_select(0, self._input_network)
+        # weight_r . embedding_k[token] for a token, so table[r, u] = embedding_k[u] . weight_r
+        # ((input rows, U) for the U tokens the batch holds: a product of E = 8 terms per
+        # entry) is looked up per token. A merged (input rows, K * E) @ (K * E, batch * time)
+        # product would be 1 - 1/K zeros, and a table over the whole vocabulary (128 ASCII
+        # codes for the Reber strings' 7 letters) mostly rows no batch reads.
+        ids = tokens[:, :, :longest].to(device)
+        present = torch.zeros(self.vocab_size, dtype=torch.bool, device=device)
+        present[ids.reshape(-1)] = True
+        used = present.nonzero().squeeze(1)  # (U,) the batch's token ids, ascending
+        local = torch.cumsum(present, 0) - 1  # token id -> its place in ``used``
+        weight = (self.input_weight * self._input_mask).unsqueeze(1)  # (rows, 1, E)
+        embedding = self.embedding.index_select(1, used).index_select(0, self._input_network)
+        table = (embedding * weight).sum(2)  # (rows, U, E) -> (rows, U)
+        ids = local[ids].index_select(0, self._input_network)  # (rows, B, T) places in used
         rows = table.shape[0]
         # table[r, ids[r, b, t]] -> (rows, B, T) (gather: 3x faster than take with offsets)
         projection = table.gather(1, ids.view(rows, -1)).view(rows, batch, longest)
