@@ -19,9 +19,10 @@ strings sees most padded lengths once, so it includes the sweep's first-sight co
 growth, per-step views) that a 15-epoch run amortises: its estimate is an upper one; the
 end-to-end slices in docs/results.md are the better estimate.
 
-Last measured 2 December 2026 (load average 2.8-3.4, two other sessions benchmarking):
-1 worker 10.10 alone / 22.78 packed network-epochs/s (2.26x; tanh 3.49x, ReLU 3.14x,
-LSTM 2.12x, GRU 1.67x), 2 workers 9.71 / 20.30 (2.09x); worker peak RSS 367-471 MiB.
+Last measured 2 December 2026, 04:15 UTC (load average 5-9, two other sessions running):
+1 worker 2.33 alone / 6.69 packed network-epochs/s (2.86x; tanh 3.09x, ReLU 3.42x, LSTM
+3.05x, GRU 2.44x), 2 workers 3.74 / 7.41 (1.98x); worker peak RSS 404 MiB packed, 411 MiB
+alone. Earlier that day at load 2.8-3.4: 10.10 / 22.78 (2.26x) and 9.71 / 20.30 (2.09x).
 """
 
 from __future__ import annotations
