@@ -14,7 +14,15 @@ torch thread each), so the machine's load hits both alike; the ratios come from 
 Reports network-epochs per second (training plus the per-epoch train/test evaluation), the
 speed-up, each worker's peak RSS (``resource.getrusage``), and the paper preset's estimated
 end-to-end training time (800 networks x 15 epochs on 25,000 strings), scaled linearly from the
-slice (the work per epoch is linear in the number of sequences).
+slice (the work per epoch is linear in the number of sequences). A 1-epoch slice of 2,000
+strings sees most padded lengths once, so it includes the sweep's first-sight costs (buffer
+growth, per-step views) that a 15-epoch run amortises: its estimate is an upper one; the
+end-to-end slices in docs/results.md are the better estimate.
+
+Last measured 2 December 2026, 04:15 UTC (load average 5-9, two other sessions running):
+1 worker 2.33 alone / 6.69 packed network-epochs/s (2.86x; tanh 3.09x, ReLU 3.42x, LSTM
+3.05x, GRU 2.44x), 2 workers 3.74 / 7.41 (1.98x); worker peak RSS 404 MiB packed, 411 MiB
+alone. Earlier that day at load 2.8-3.4: 10.10 / 22.78 (2.26x) and 9.71 / 20.30 (2.09x).
 """
 
 from __future__ import annotations

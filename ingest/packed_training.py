@@ -51,17 +51,19 @@ __all__ = [
 ]
 
 # Automatic pack size: fill a pack with jobs (in order) while its total vertex count stays
-# within PACK_VERTEX_BUDGET and it holds at most PACK_MAX_NETWORKS networks. The merged
-# parameters are dense over the pack ((gates * N) x (K * E + N) for N merged neurons), so
-# memory and the optimiser's work grow with the square of the budget; see
+# within PACK_VERTEX_BUDGET and it holds at most PACK_MAX_NETWORKS networks. The pack's
+# weights are compact (only connected entries), but its sweep buffers grow with the merged
+# neuron count: on 24 paper-preset graphs, packs of about 700 neurons trained 1.4x (GRU) and
+# 1.5x (tanh) fewer network-steps per second than packs within 400 (docs/results.md, issue 13); see
 # benchmarks/bench_packed_training.py for the measurements behind these values.
 PACK_VERTEX_BUDGET = 400
 PACK_MAX_NETWORKS = 16
 # Sequences per evaluation batch of a pack: about EVAL_STATES neuron states per batch column
-# block keeps the sweep's state buffer in cache. Measured on a 12-network GRU pack (346
-# neurons): batches of 512 took 6x as long as batches of 128 for the same evaluation. For a
-# network alone (<= 64 neurons) the rule gives 512, the batch size train_priors_network uses.
-EVAL_STATES = 32_768
+# block keeps the sweep's buffers in cache. Measured on 12-network packs (346 neurons, CPU
+# time of one train + test evaluation on 4,000 strings): GRU 0.33 s at batch 32, 0.34 s at
+# 64, 0.47 s at 128; LSTM 0.46 s at 32, 0.57 s at 128; tanh and ReLU within 0.03 s of each
+# other from 32 to 256 (batches of 512 had taken 6x as long as 128 before).
+EVAL_STATES = 8_192
 
 
 def plan_packs(
@@ -184,8 +186,10 @@ def train_pack(jobs: Sequence[PriorsJob], *, products: str | None = None) -> lis
             count += size
         train_loss = total / count
         eval_batch = eval_batch_size(pack.num_neurons)
-        _, train_acc = evaluate_pack(pack, sequence_batches(train, eval_batch))
-        test_loss, test_acc = evaluate_pack(pack, sequence_batches(test, eval_batch))
+        _, train_acc = evaluate_pack(pack, sequence_batches(train, eval_batch, by_length=True))
+        test_loss, test_acc = evaluate_pack(
+            pack, sequence_batches(test, eval_batch, by_length=True)
+        )
         for k in range(len(jobs)):
             metrics[k] += [
                 Metric(epoch, "train", "loss", float(train_loss[k])),

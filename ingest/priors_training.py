@@ -86,8 +86,8 @@ def train_priors_network(job: PriorsJob) -> NetworkRecord:
         train_loss = train_epoch(
             model, sequence_batches(train, config.batch_size, order), optimizer, clip=config.clip
         )
-        _, train_acc = evaluate(model, sequence_batches(train, 512))
-        test_loss, test_acc = evaluate(model, sequence_batches(test, 512))
+        _, train_acc = evaluate(model, sequence_batches(train, 512, by_length=True))
+        test_loss, test_acc = evaluate(model, sequence_batches(test, 512, by_length=True))
         metrics += [
             Metric(epoch, "train", "loss", train_loss),
             Metric(epoch, "train", "acc", train_acc),

@@ -123,15 +123,37 @@ Encoded = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
 def sequence_batches(
-    data: Encoded, size: int, order: torch.Generator | None = None
+    data: Encoded,
+    size: int,
+    order: torch.Generator | None = None,
+    *,
+    by_length: bool = False,
 ) -> Iterator[Encoded]:
     """Mini-batches ``(tokens, lengths, labels)`` of ``data``, shuffled when ``order`` is given.
 
-    Each batch is cut to its longest sequence (padding beyond it is dropped).
+    Each batch is cut to its longest sequence (padding beyond it is dropped). ``by_length``
+    (without ``order``) takes the sequences shortest first (a stable sort by length), so a
+    batch holds sequences of similar length and is cut short: for evaluation, whose sums over
+    sequences do not depend on the order (on the paper preset's training strings the mean
+    batch width of 32 drops from 34.7 to the mean length, 23.7).
+
+    Raises
+    ------
+    ValueError
+        If both ``order`` and ``by_length`` are given.
     """
     tokens, lengths, labels = data
     count = len(labels)
-    index = torch.randperm(count, generator=order) if order is not None else torch.arange(count)
+    if order is not None and by_length:
+        raise ValueError(
+            "sequence_batches takes either a shuffling 'order' or 'by_length', not both."
+        )
+    if order is not None:
+        index = torch.randperm(count, generator=order)
+    elif by_length:
+        index = torch.argsort(lengths, stable=True)
+    else:
+        index = torch.arange(count)
     for start in range(0, count, size):
         rows = index[start : start + size]
         batch_lengths = lengths[rows]

@@ -12,6 +12,11 @@ cell) in one forward/backward/optimiser step:
   network reading its own batch through its own embedding (input columns
   ``k * E .. (k + 1) * E`` of the merged ``weight_ih`` feed network ``k`` only) and its own
   sequences' last steps;
+* compact weights: the merged dense ``weight_ih``/``weight_hh`` of a pack of K networks would be
+  almost all masked (99% for 12 paper-preset networks), and every step would allocate,
+  clip and optimise all of it; the pack keeps only the input weights of the input rows
+  (``input_weight``) and the connected entries (``connection_weight``, in the merged plan's
+  order) and runs :func:`~models.wavefront.wavefront_states_compact`;
 * per-network readouts (a block-diagonal masked weight) and per-network mean losses; their sum
   is backpropagated, so each network's gradients are exactly those it gets alone;
 * per-network gradient clipping (:meth:`PackedClassifiers.clip_grad_norms_`: one norm per
@@ -44,7 +49,7 @@ from torch import nn
 from models.recurrent_cells import get_cell
 from models.sequence_classifier import SequenceClassifier
 from models.structured_rnn import StructuredRNN
-from models.wavefront import WavefrontPlan, wavefront_states
+from models.wavefront import WavefrontPlan, wavefront_states_compact
 
 __all__ = ["PRODUCT_MODES", "PackedClassifiers", "evaluate_pack", "train_pack_step"]
 
@@ -133,8 +138,8 @@ class PackedClassifiers(nn.Module):
 
         ih_mask = torch.zeros(gates * n, inputs + n, dtype=torch.bool)
         hh_mask = torch.zeros(gates * n, n, dtype=torch.bool)
-        self.weight_ih = nn.Parameter(torch.zeros(gates * n, inputs + n))
-        self.weight_hh = nn.Parameter(torch.zeros(gates * n, n))
+        weight_ih = torch.zeros(gates * n, inputs + n)  # merged, dense (only while building)
+        weight_hh = torch.zeros(gates * n, n)
         self.bias_ih = nn.Parameter(torch.zeros(gates * n)) if self.has_bias else None
         self.bias_hh = nn.Parameter(torch.zeros(gates * n)) if self.has_bias else None
         features = [b.output_size for b in bodies]
@@ -151,8 +156,8 @@ class PackedClassifiers(nn.Module):
                 rows, ih_cols, hh_cols = self._rows[k], self._ih_cols[k], self._hh_cols[k]
                 ih_mask[rows[:, None], ih_cols] = body.weight_ih_mask.cpu()
                 hh_mask[rows[:, None], hh_cols] = body.weight_hh_mask.cpu()
-                self.weight_ih[rows[:, None], ih_cols] = body.weight_ih.detach().cpu()
-                self.weight_hh[rows[:, None], hh_cols] = body.weight_hh.detach().cpu()
+                weight_ih[rows[:, None], ih_cols] = body.weight_ih.detach().cpu()
+                weight_hh[rows[:, None], hh_cols] = body.weight_hh.detach().cpu()
                 if self.has_bias:
                     self.bias_ih[rows] = body.bias_ih.detach().cpu()
                     self.bias_hh[rows] = body.bias_hh.detach().cpu()
@@ -162,16 +167,11 @@ class PackedClassifiers(nn.Module):
                 self.readout_bias[k * c : (k + 1) * c] = net.readout.bias.detach().cpu()
                 self.embedding[k] = net.embedding.weight.detach().cpu()
         self.register_buffer("readout_mask", readout_mask, persistent=False)
-        self.register_buffer("weight_ih_mask", ih_mask, persistent=False)
-        self.register_buffer("weight_hh_mask", hh_mask, persistent=False)
         # Network of every row of every parameter, for per-network gradient norms.
         row_network = network.repeat(gates)
         self.register_buffer("_row_network", row_network, persistent=False)
         self.register_buffer(
             "_readout_network", torch.arange(k_nets).repeat_interleave(c), persistent=False
-        )
-        self.register_buffer(
-            "_vocab_offsets", (torch.arange(k_nets) * self.vocab_size)[:, None], persistent=False
         )
         if self.padding_idx is not None:  # nn.Embedding never updates the padding row
             pad = self.padding_idx
@@ -183,6 +183,19 @@ class PackedClassifiers(nn.Module):
                 plan, sparse=products == "sparse", window=products == "window"
             )
         self.plan = plan
+        # Compact weights (see the module docstring): every input row's weights on its own
+        # network's E inputs, (input rows, E), and the connections, (connections,).
+        input_network = network[plan.input_rows % n]
+        own = (torch.arange(len(input_network)), input_network)  # (input row, network) pairs
+        by_network = (len(input_network), k_nets, e)
+        input_weight = weight_ih[plan.input_rows, :inputs].view(by_network)[own]
+        self.input_weight = nn.Parameter(input_weight.clone())
+        self.register_buffer("_input_mask", plan.input_mask.view(by_network)[own], persistent=False)
+        flat = torch.cat([weight_ih.reshape(-1), weight_hh.reshape(-1)])
+        self.connection_weight = nn.Parameter(flat[plan.parameter_index].clone())
+        self._dense_shapes = (tuple(weight_ih.shape), tuple(weight_hh.shape))
+        self.register_buffer("_input_network", input_network, persistent=False)
+        self.register_buffer("_connection_network", network[plan.rows % n], persistent=False)
         self.to(first.embedding.weight.device)
 
     @property
@@ -196,7 +209,7 @@ class PackedClassifiers(nn.Module):
         """Move the merged plan with the module (``.to(device)``)."""
         result = super()._apply(fn, recurse)
         if hasattr(self, "plan"):
-            self.plan = self.plan.to(self.weight_ih.device)
+            self.plan = self.plan.to(self.connection_weight.device)
         return result
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -214,7 +227,7 @@ class PackedClassifiers(nn.Module):
         ValueError
             On shapes that do not match the pack, or lengths outside ``[1, time]``.
         """
-        k_nets, e = self.size, self.input_size
+        k_nets = self.size
         if not isinstance(tokens, torch.Tensor) or tokens.dim() != 3 or tokens.shape[0] != k_nets:
             shape = tuple(tokens.shape) if isinstance(tokens, torch.Tensor) else type(tokens)
             raise ValueError(
@@ -234,18 +247,31 @@ class PackedClassifiers(nn.Module):
                 f"Got values from {int(lengths.min())} to {int(lengths.max())} instead."
             )
         longest = int(lengths.max())
-        device = self.weight_ih.device
-        ids = (tokens[:, :, :longest].to(device) + self._vocab_offsets[:, :, None]).reshape(-1)
-        # (K * V, E)[ids] -> (K, B, T, E) -> (B, T, K, E) -> (B, T, K * E)
-        x = self.embedding.view(-1, e).index_select(0, ids).view(k_nets, batch, longest, e)
-        x = x.permute(1, 2, 0, 3).reshape(batch, longest, k_nets * e)
+        device = self.connection_weight.device
+        # The input projection through a table: row r of network k adds
+        # weight_r . embedding_k[token] for a token, so table[r, u] = embedding_k[u] . weight_r
+        # ((input rows, U) for the U tokens the batch holds: a product of E = 8 terms per
+        # entry) is looked up per token. A merged (input rows, K * E) @ (K * E, batch * time)
+        # product would be 1 - 1/K zeros, and a table over the whole vocabulary (128 ASCII
+        # codes for the Reber strings' 7 letters) mostly rows no batch reads.
+        ids = tokens[:, :, :longest].to(device)
+        present = torch.zeros(self.vocab_size, dtype=torch.bool, device=device)
+        present[ids.reshape(-1)] = True
+        used = present.nonzero().squeeze(1)  # (U,) the batch's token ids, ascending
+        local = torch.cumsum(present, 0) - 1  # token id -> its place in ``used``
+        weight = (self.input_weight * self._input_mask).unsqueeze(1)  # (rows, 1, E)
+        embedding = self.embedding.index_select(1, used).index_select(0, self._input_network)
+        table = (embedding * weight).sum(2)  # (rows, U, E) -> (rows, U)
+        ids = local[ids].index_select(0, self._input_network)  # (rows, B, T) places in used
+        rows = table.shape[0]
+        # table[r, ids[r, b, t]] -> (rows, B, T) (gather: 3x faster than take with offsets)
+        projection = table.gather(1, ids.view(rows, -1)).view(rows, batch, longest)
         # sink f of network k reads its sequence's last step: sweep step length - 1 + layer(f)
         read_steps = lengths.to(device).index_select(0, self.sink_network).t() - 1
-        features = wavefront_states(
+        features = wavefront_states_compact(
             self.plan,
-            x,
-            self.weight_ih,
-            self.weight_hh,
+            projection,
+            self.connection_weight,
             self.bias_ih,
             self.bias_hh,
             steps=longest + self.depth - 1,
@@ -274,7 +300,7 @@ class PackedClassifiers(nn.Module):
         (coefficient ``max_norm / (norm + 1e-6)``, capped at 1); the norms are sums over the
         network's rows, so they differ from torch's only by float summation order.
         """
-        squares = self.weight_ih.new_zeros(self.size)
+        squares = self.connection_weight.new_zeros(self.size)
         grouped = self._grouped_parameters()
         for parameter, network in grouped:
             if parameter.grad is not None:
@@ -309,14 +335,14 @@ class PackedClassifiers(nn.Module):
                 f"{self.size} networks. Got {len(nets)} instead."
             )
         c = self.num_classes
+        weight_ih, weight_hh = self._dense_weights()
         for k, net in enumerate(nets):
             body = net.body
             rows, ih_cols, hh_cols = (
-                t.to(self.weight_ih.device)
-                for t in (self._rows[k], self._ih_cols[k], self._hh_cols[k])
+                t.to(weight_ih.device) for t in (self._rows[k], self._ih_cols[k], self._hh_cols[k])
             )
-            body.weight_ih.copy_(self.weight_ih[rows[:, None], ih_cols])
-            body.weight_hh.copy_(self.weight_hh[rows[:, None], hh_cols])
+            body.weight_ih.copy_(weight_ih[rows[:, None], ih_cols])
+            body.weight_hh.copy_(weight_hh[rows[:, None], hh_cols])
             if self.has_bias:
                 body.bias_ih.copy_(self.bias_ih[rows])
                 body.bias_hh.copy_(self.bias_hh[rows])
@@ -326,12 +352,31 @@ class PackedClassifiers(nn.Module):
             net.readout.bias.copy_(self.readout_bias[k * c : (k + 1) * c])
             net.embedding.weight.copy_(self.embedding[k])
 
+    def _dense_weights(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The merged dense ``weight_ih`` and ``weight_hh`` (zeros where nothing connects)."""
+        ih_shape, hh_shape = self._dense_shapes
+        plan = self.plan
+        flat = self.connection_weight.new_zeros(
+            ih_shape[0] * ih_shape[1] + hh_shape[0] * hh_shape[1]
+        )
+        flat.index_copy_(0, plan.parameter_index, self.connection_weight)
+        ih_size = ih_shape[0] * ih_shape[1]
+        weight_ih, weight_hh = flat[:ih_size].view(ih_shape), flat[ih_size:].view(hh_shape)
+        rows = torch.arange(len(self._input_network), device=flat.device)
+        by_network = flat.new_zeros(len(rows), self.size, self.input_size)
+        by_network[rows, self._input_network] = self.input_weight * self._input_mask
+        weight_ih[:, : plan.num_inputs].index_copy_(0, plan.input_rows, by_network.flatten(1))
+        return weight_ih, weight_hh
+
     def _feature_slice(self, k: int) -> slice:
         return slice(self._feature_offsets[k], self._feature_offsets[k + 1])
 
     def _grouped_parameters(self) -> list[tuple[nn.Parameter, torch.Tensor]]:
         """Row-indexed parameters and the network of each row (the embedding is by network)."""
-        grouped = [(self.weight_ih, self._row_network), (self.weight_hh, self._row_network)]
+        grouped = [
+            (self.input_weight, self._input_network),
+            (self.connection_weight, self._connection_network),
+        ]
         if self.has_bias:
             grouped += [(self.bias_ih, self._row_network), (self.bias_hh, self._row_network)]
         grouped += [

@@ -34,6 +34,13 @@ from __future__ import annotations
 from models.wavefront.cells import SweepStep
 from models.wavefront.plan import WavefrontPlan, sweep_step
 from models.wavefront.products import CSR_DEVICES
-from models.wavefront.sweep import wavefront_states
+from models.wavefront.sweep import wavefront_states, wavefront_states_compact
 
-__all__ = ["CSR_DEVICES", "SweepStep", "WavefrontPlan", "sweep_step", "wavefront_states"]
+__all__ = [
+    "CSR_DEVICES",
+    "SweepStep",
+    "WavefrontPlan",
+    "sweep_step",
+    "wavefront_states",
+    "wavefront_states_compact",
+]

@@ -50,13 +50,21 @@ class WavefrontPlan:
         ``(K,)`` source neuron and delay of every column.
     pad:
         Largest delay (at least 1): zero sweep steps kept before step 0.
-    rows, columns, crow:
+    rows, columns:
         The connections (one per unmasked weight entry) in CSR order: row and column in the
-        ``(width, K)`` sweep matrix, and CSR row pointers.
+        ``(width, K)`` sweep matrix.
+    crow, csr_columns:
+        CSR row pointers and column indices of that order, as int32 (the CPU's sparse kernels
+        take int32 indices; int64 ones are converted on every product).
     parameter_index:
         Index of every connection's weight in ``cat([weight_ih.flatten(), weight_hh.flatten()])``.
+    window_order, window_columns:
+        The connections in CSR order of the ``(width, pad * N)`` *window* matrix (column
+        ``(pad - delay) * N + source``, see ``window`` below; rows keep ``crow``): their
+        order among the connections and their columns (int32).
     transpose_order, transpose_crow, transpose_columns:
-        The same connections as a CSR pattern of the transposed ``(K, width)`` matrix.
+        The same connections as a CSR pattern of the transposed window matrix
+        ``(pad * N, width)`` (int32 indices).
     num_inputs:
         Features of the external input (the first columns of ``weight_ih``).
     input_rows, input_mask:
@@ -65,12 +73,14 @@ class WavefrontPlan:
     valid:
         ``(max layer, N)`` bool: neuron ``v`` has started (``layer(v) <= s``) at early step ``s``.
     sparse:
-        Whether sweep steps use CSR products.
+        Whether sweep steps use CSR products. A CSR product always multiplies the window
+        matrix by the contiguous window of the last ``pad`` steps' states (no gather of
+        columns, no scatter of their gradients per step).
     window, window_index:
         Whether dense sweep steps read the contiguous window of the last ``pad`` steps'
         states (``(pad * N, B)``, a view) instead of gathering the ``K`` columns (ignored
-        when ``sparse``), and the flat position of every connection in the ``(width, pad * N)``
-        matrix that multiplies the window.
+        when ``sparse``: CSR steps always read the window), and the flat position of every
+        connection in the ``(width, pad * N)`` matrix that multiplies the window.
     step:
         The cell's sweep step math (bound to the cell in :mod:`models.recurrent_cells`).
     workspace:
@@ -88,7 +98,10 @@ class WavefrontPlan:
     rows: torch.Tensor
     columns: torch.Tensor
     crow: torch.Tensor
+    csr_columns: torch.Tensor
     parameter_index: torch.Tensor
+    window_order: torch.Tensor
+    window_columns: torch.Tensor
     transpose_order: torch.Tensor
     transpose_crow: torch.Tensor
     transpose_columns: torch.Tensor
@@ -182,13 +195,17 @@ class WavefrontPlan:
         k = int(keys.numel())
         order = torch.argsort(row * max(k, 1) + column)
         row, column, parameter_index = row[order], column[order], parameter_index[order]
-        transpose_order = torch.argsort(column * width + row)
         nnz = int(row.numel())
         density = nnz / max(1, width * k)
         depth = int(layer.max()) if n else 0
         pad = max(1, int(delays.max()) if k else 1)
+        window_width = pad * n
+        window_column = ((pad - delays) * n + sources)[column]  # position in the window
+        window_order = torch.argsort(row * window_width + window_column)
+        transpose_order = torch.argsort(window_column * width + row)
         sparse = width * k >= _SPARSE_MIN_SIZE and density <= _SPARSE_MAX_DENSITY
         window_size = width * pad * n
+        int32 = torch.int32
         return cls(
             cell=cell,
             num_neurons=n,
@@ -200,18 +217,21 @@ class WavefrontPlan:
             pad=pad,
             rows=row,
             columns=column,
-            crow=_crow(row, width),
+            crow=_crow(row, width).to(int32),
+            csr_columns=column.to(int32),
             parameter_index=parameter_index,
+            window_order=window_order,
+            window_columns=window_column[window_order].to(int32),
             transpose_order=transpose_order,
-            transpose_crow=_crow(column[transpose_order], k),
-            transpose_columns=row[transpose_order],
+            transpose_crow=_crow(window_column[transpose_order], window_width).to(int32),
+            transpose_columns=row[transpose_order].to(int32),
             num_inputs=num_inputs,
             input_rows=in_rows,
             input_mask=ih_mask[in_rows, :num_inputs],
             valid=layer[None, :] <= torch.arange(depth)[:, None],
             sparse=sparse,
             window=window_size <= max(_WINDOW_MAX_SIZE, 2 * width * k),
-            window_index=row * (pad * n) + ((pad - delays) * n + sources)[column],
+            window_index=row * window_width + window_column,
             step=step,
         )
 

@@ -22,7 +22,7 @@ from models.wavefront.products import (
     windows,
 )
 
-__all__ = ["wavefront_states"]
+__all__ = ["wavefront_states", "wavefront_states_compact"]
 
 
 def wavefront_states(
@@ -69,32 +69,80 @@ def wavefront_states(
     time ``s - layer(v)`` (zero while that time is negative). With reads: ``(batch, F)``,
     entry ``[b, f]`` the state of ``read_neurons[f]`` at sweep step ``read_steps[b, f]``.
     """
+    return _run(plan, x, weight_ih, weight_hh, bias_ih, bias_hh, steps, read_steps, read_neurons)
+
+
+def wavefront_states_compact(
+    plan: WavefrontPlan,
+    projection: torch.Tensor,
+    connection_weight: torch.Tensor,
+    bias_ih: torch.Tensor | None,
+    bias_hh: torch.Tensor | None,
+    *,
+    steps: int,
+    read_steps: torch.Tensor | None = None,
+    read_neurons: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """:func:`wavefront_states` with the input already projected and the weights held
+    compactly: only the entries the plan reads, so a model whose dense weights would be
+    mostly masked (a pack of many networks, see :mod:`models.packed_rnn`) keeps,
+    differentiates, clips and optimises only those, and computes the input projection its
+    own way.
+
+    Parameters
+    ----------
+    projection:
+        ``(input rows, batch, time)``: what the external input adds to the pre-activation of
+        every row of ``plan.input_rows`` (``weight_ih[plan.input_rows, :num_inputs] @ x``,
+        masked by ``plan.input_mask``).
+    connection_weight:
+        ``(connections,)``: the plan's connection weights in its order,
+        ``cat([weight_ih.flatten(), weight_hh.flatten()])[plan.parameter_index]``.
+
+    The other parameters, the errors and the result are :func:`wavefront_states`'s.
+    """
+    return _run(
+        plan, projection, None, connection_weight, bias_ih, bias_hh, steps, read_steps,
+        read_neurons, compact=True,
+    )  # fmt: skip
+
+
+def _run(plan, x, weight_a, weight_b, bias_ih, bias_hh, steps, read_steps, read_neurons, *,
+         compact=False):  # fmt: skip
     n, device = plan.num_neurons, x.device
     check_device(plan, device, where="wavefront_states")
     read_index = None
     if read_steps is not None:
-        batch = torch.arange(x.shape[0], device=device)[:, None]
+        batch = torch.arange(x.shape[-2 if compact else 0], device=device)[:, None]
         # flat position in the ((pad + S) * N, batch) state buffer
-        read_index = ((plan.pad + read_steps) * n + read_neurons[None, :]) * x.shape[0] + batch
-    states = _Wavefront.apply(x, weight_ih, weight_hh, bias_ih, bias_hh, plan, steps, read_index)
+        read_index = ((plan.pad + read_steps) * n + read_neurons[None, :]) * batch.numel() + batch
+    states = _Wavefront.apply(
+        x, weight_a, weight_b, bias_ih, bias_hh, plan, steps, read_index, compact
+    )
     return states if read_index is not None else states.permute(2, 0, 1)
 
 
-def _sweep_inputs(plan, x, weight_ih, weight_hh, bias_ih, bias_hh):
+def _sweep_inputs(plan, x, weight_ih, weight_hh, bias_ih, bias_hh, compact):
     """What the sweep reads: input projection ``(input rows, batch, time)``, bias ``(width,)``
-    and connection values ``(connections,)``; plus the projection's two factors."""
+    and connection values ``(connections,)``; plus the projection's two factors (None when
+    ``compact``: then ``x`` is the projection and ``weight_hh`` the connection values, see
+    wavefront_states_compact)."""
     n = plan.num_neurons
-    # (method calls, not Python indexing: this runs on every forward)
-    weight_x = weight_ih.index_select(0, plan.input_rows)[:, : plan.num_inputs]
-    weight_x = weight_x * plan.input_mask
-    # (rows, inputs) @ (inputs, batch * time) -> (rows, batch, time): one plain product with a
-    # long output row (the fastest shape for few rows); the sweep reads a (time, rows, batch) view
-    batch, time = x.shape[:2]
-    x_flat = x.reshape(batch * time, plan.num_inputs)
-    projection = (weight_x @ x_flat.t()).view(-1, batch, time)
-    values = torch.cat([weight_ih.reshape(-1), weight_hh.reshape(-1)]).index_select(
-        0, plan.parameter_index
-    )
+    if compact:
+        projection, values, weight_x, x_flat = x, weight_hh, None, None
+    else:
+        # (method calls, not Python indexing: this runs on every forward)
+        weight_x = weight_ih.index_select(0, plan.input_rows)[:, : plan.num_inputs]
+        weight_x = weight_x * plan.input_mask
+        # (rows, inputs) @ (inputs, batch * time) -> (rows, batch, time): one plain product
+        # with a long output row (the fastest shape for few rows); the sweep reads a
+        # (time, rows, batch) view
+        batch, time = x.shape[:2]
+        x_flat = x.reshape(batch * time, plan.num_inputs)
+        projection = (weight_x @ x_flat.t()).view(-1, batch, time)
+        values = torch.cat([weight_ih.reshape(-1), weight_hh.reshape(-1)]).index_select(
+            0, plan.parameter_index
+        )
     if bias_ih is None:
         bias = x.new_zeros(plan.width)
     elif plan.step.split_last_gate:  # [shared gates | last gate, input | last, recurrent]
@@ -112,12 +160,14 @@ def _parameter_gradients(plan, ctx, grad_projection, grad_bias, grad_values, wei
     needs = ctx.needs_input_grad
     n = plan.num_neurons
     rows = plan.input_rows
-    grad_projection = grad_projection.reshape(rows.numel(), x_flat.shape[0])  # (rows, B * T)
-    grad_x = None
-    if needs[0]:
+    grad_x = grad_ih = grad_hh = None
+    if ctx.compact:  # x is the projection, weight_hh the connection values
+        grad_x, grad_hh = grad_projection, grad_values
+    else:
+        grad_projection = grad_projection.reshape(rows.numel(), x_flat.shape[0])  # (rows, B*T)
+    if needs[0] and not ctx.compact:
         grad_x = (grad_projection.t() @ weight_x).view(x_shape)
-    grad_ih = grad_hh = None
-    if needs[1] or needs[2]:
+    if (needs[1] or needs[2]) and not ctx.compact:
         ih_size = ih_shape[0] * ih_shape[1]
         flat = grad_values.new_zeros(ih_size + hh_shape[0] * hh_shape[1])
         flat.index_copy_(0, plan.parameter_index, grad_values)
@@ -141,6 +191,10 @@ def _parameter_gradients(plan, ctx, grad_projection, grad_bias, grad_values, wei
     )
 
 
+def _shape(tensor: torch.Tensor | None):
+    return None if tensor is None else tensor.shape
+
+
 class _Wavefront(torch.autograd.Function):
     """The sweep: forward in the wavefront order, backward through time in reverse.
 
@@ -153,22 +207,21 @@ class _Wavefront(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight_ih, weight_hh, bias_ih, bias_hh, plan, steps, read_index):
+    def forward(ctx, x, weight_ih, weight_hh, bias_ih, bias_hh, plan, steps, read_index, compact):
         n, pad, width, k = plan.num_neurons, plan.pad, plan.width, plan.num_columns
         projection, bias, values, weight_x, x_flat = _sweep_inputs(
-            plan, x, weight_ih, weight_hh, bias_ih, bias_hh
+            plan, x, weight_ih, weight_hh, bias_ih, bias_hh, compact
         )
         _, batch, time = projection.shape
         device, dtype = projection.device, projection.dtype
         cell = plan.step
         workspace = plan.workspace
-        window = plan.window and not plan.sparse
-        products = window_matrices(plan, values) if window else matrices(plan, values)
+        window = plan.window or plan.sparse  # CSR steps always read the window
+        if plan.sparse:
+            products = matrices(plan, values)
+        else:
+            products = window_matrices(plan, values) if window else matrices(plan, values)
         weight = products[0]
-        bias = bias.unsqueeze(1)
-        base = workspace.take("base", (time, width, batch), projection)  # (time, width, batch)
-        base.copy_(bias.expand(time, width, batch))
-        base.index_add_(1, plan.input_rows, projection.permute(2, 0, 1))
         index = workspace.constant(
             ("index", steps, device), lambda: column_index(plan, steps, device)
         )
@@ -183,6 +236,12 @@ class _Wavefront(torch.autograd.Function):
             cells.narrow(0, 0, n).zero_()
         saved_rows = cell.saved_rows(n)
         saved = workspace.take("saved", (steps, saved_rows, batch), projection)
+        # Every step's pre-activations start as bias + input projection, written for all
+        # steps at once where the cell computes (its saved rows, or h itself), so a step
+        # only adds its product in place (no per-step copy of a base).
+        pre = saved if saved_rows else states[pad * n :].view(steps, width, batch)
+        pre.copy_(bias.view(1, width, 1).expand(steps, width, batch))
+        pre.narrow(0, 0, time).index_add_(1, plan.input_rows, projection.permute(2, 0, 1))
         # Per-step views, made once (slicing inside the loop costs more than the math).
         views = workspace.views
         h_slots = views(  # [s] = h(s - 1)
@@ -191,8 +250,10 @@ class _Wavefront(torch.autograd.Function):
         c_slots = None
         if cells is not None:
             c_slots = views("c", (cells,), lambda: cells.view(1 + steps, n, batch).unbind(0))
-        bases = views("bases", (base,), lambda: base.unbind(0))
         outs = views("outs", (saved,), lambda: saved.unbind(0)) if saved_rows else h_slots[1:]
+        gates = outs  # what the cell's forward reads: the block or its gate views
+        if cell.gate_views is not None:
+            gates = views("gates", (saved,), lambda: cell.gate_views(saved.unbind(0), n))
         inputs = None
         if window:  # [s]: states of steps s - pad .. s - 1
             columns = views("windows", (states,), lambda: windows(states, steps, n, pad))
@@ -200,24 +261,23 @@ class _Wavefront(torch.autograd.Function):
             inputs = workspace.take("inputs", (k, steps, batch), projection)
             columns = views("columns", (inputs,), lambda: inputs.unbind(1))
             step_index = views("step_index", (index,), lambda: index.unbind(0))
-        forward, addmm, index_select = cell.forward, torch.addmm, torch.index_select
-        step_bases = (*bases, *(bias,) * (steps - time))
+        forward, addmm_, index_select = cell.forward, torch.Tensor.addmm_, torch.index_select
         valid_slots = views("valid", (valid,), lambda: valid.unbind(0))
         early = len(valid_slots)
         for s in range(steps):
             if not window:
                 index_select(states, 0, step_index[s], out=columns[s])
-            # pre-activations straight into the cell's buffer (saved rows, or h itself)
+            # pre-activations in the cell's buffer (saved rows, or h itself)
             out = outs[s]
-            addmm(step_bases[s], weight, columns[s], out=out)
+            addmm_(out, weight, columns[s])
             h = h_slots[s + 1]
             if c_slots is None:
-                forward(out, h_slots[s], None, n, h, None)
+                forward(gates[s], h_slots[s], None, n, h, None)
                 if s < early:
                     h.mul_(valid_slots[s])
                 continue
             c = c_slots[s + 1]
-            forward(out, h_slots[s], c_slots[s], n, h, c)
+            forward(gates[s], h_slots[s], c_slots[s], n, h, c)
             if s < early:
                 h.mul_(valid_slots[s])
                 c.mul_(valid_slots[s])
@@ -227,14 +287,14 @@ class _Wavefront(torch.autograd.Function):
             else states[pad * n :].view(steps, n, batch).clone()
         )
         if any(ctx.needs_input_grad[:5]):
-            ctx.inputs = (x.shape, weight_ih.shape, weight_hh.shape, bias_ih is not None)
+            ctx.inputs = (x.shape, _shape(weight_ih), weight_hh.shape, bias_ih is not None)
+            ctx.compact = compact
             ctx.projection_factors = (weight_x, x_flat)
             ctx.plan, ctx.time, ctx.window, ctx.matrices = plan, time, window, products
             ctx.saved = (values, index, valid, read_index)
             ctx.lease = Lease(workspace, states=states, cells=cells, inputs=inputs, saved=saved)
         else:
             workspace.give(states=states, cells=cells, inputs=inputs, saved=saved)
-        workspace.give(base=base)
         return result
 
     @staticmethod
@@ -316,6 +376,7 @@ class _Wavefront(torch.autograd.Function):
             *_parameter_gradients(
                 plan, ctx, grad_projection, grad_bias, grad_values, *ctx.projection_factors
             ),
+            None,
             None,
             None,
             None,

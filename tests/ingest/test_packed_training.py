@@ -94,8 +94,8 @@ def test_plan_packs_groups_by_cell_depth_and_vertex_budget():
 
 def test_eval_batch_keeps_about_eval_states_per_batch_within_32_to_512():
     assert [eval_batch_size(n) for n in (10, 50, 64, 100, 346, 800, 5000)] == [
-        512, 512, 512, 256, 128, 32, 32,
-    ]  # fmt: skip  # 32768 / n to the nearest power of two: 327.7 -> 256, 94.7 -> 128
+        512, 128, 128, 64, 32, 32, 32,
+    ]  # fmt: skip  # 8192 / n to the nearest power of two: 163.8 -> 128, 81.9 -> 64
 
 
 def test_train_pack_refuses_mixed_cells_and_empty_packs():

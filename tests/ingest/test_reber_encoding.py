@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.reber import generate_non_reber, generate_reber
-from ingest.reber_encoding import PAD_ID, PRINTABLE, VOCAB_SIZE, decode, encode
+from ingest.reber_encoding import PAD_ID, PRINTABLE, VOCAB_SIZE, decode, encode, sequence_batches
 
 PRINTABLE_TEXT = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1)
 
@@ -80,3 +80,17 @@ def test_decode_rejects_bad_batches():
         decode(torch.tensor([[66, 0]]), torch.tensor([2]))
     with pytest.raises(ValueError, match="row 0 has length 3"):
         decode(torch.tensor([[66, 69]]), torch.tensor([3]))
+
+
+def test_batches_by_length_hold_every_sequence_once_shortest_first_and_cut_short():
+    strings = ["BTXSE", "BPVVE", "BT", "BTSSXXTVVE", "BPE", "BTXXVPSE", "BPVPXVPXVPXVVE"]
+    tokens, lengths = encode(strings)
+    labels = torch.arange(len(strings))
+    batches = list(sequence_batches((tokens, lengths, labels), 3, by_length=True))
+    seen = [strings[i] for _, _, batch_labels in batches for i in batch_labels.tolist()]
+    assert seen == sorted(strings, key=len)  # stable: "BTXSE" before "BPVVE"
+    for batch_tokens, batch_lengths, batch_labels in batches:
+        assert batch_tokens.shape[1] == int(batch_lengths.max())
+        assert decode(batch_tokens, batch_lengths) == [strings[i] for i in batch_labels.tolist()]
+    with pytest.raises(ValueError, match="either a shuffling 'order' or 'by_length'"):
+        next(sequence_batches((tokens, lengths, labels), 3, torch.Generator(), by_length=True))

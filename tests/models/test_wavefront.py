@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from models.recurrent_cells import gate_stacked_mask, get_cell, list_cells
-from models.wavefront import WavefrontPlan, wavefront_states
+from models.wavefront import WavefrontPlan, wavefront_states, wavefront_states_compact
 
 # Neurons 0, 1 (layer 0), 2 (layer 1), 3, 4 (layer 2), 5 (layer 3); skip edges 0->3, 1->5.
 LAYER = torch.tensor([0, 0, 1, 2, 2, 3])
@@ -39,9 +39,19 @@ def make_inputs(cell: str, seed: int = 0):
     return x, rand(gates * n, INPUTS + n), rand(gates * n, n), rand(gates * n), rand(gates * n)
 
 
+def product_variants(plan: WavefrontPlan) -> dict[str, WavefrontPlan]:
+    """The plan in each product mode: CSR (window), dense window, dense gathered columns."""
+    return {
+        "sparse": dataclasses.replace(plan, sparse=True),
+        "window": dataclasses.replace(plan, sparse=False, window=True),
+        "dense": dataclasses.replace(plan, sparse=False, window=False),
+    }
+
+
+@pytest.mark.parametrize("mode", ["sparse", "window", "dense"])
 @pytest.mark.parametrize("cell", list_cells())
-def test_backward_matches_numerical_gradients(cell):
-    plan = make_plan(cell)
+def test_backward_matches_numerical_gradients(cell, mode):
+    plan = product_variants(make_plan(cell))[mode]
     x, w_ih, w_hh, b_ih, b_hh = make_inputs(cell)
     steps = x.shape[1] + int(LAYER.max())
 
@@ -62,14 +72,8 @@ def test_backward_matches_numerical_gradients(cell):
 
 @pytest.mark.parametrize("cell", ["gru", "tanh"])
 def test_sparse_and_dense_products_agree(cell):
-    plan = make_plan(cell)
-    variants = [
-        dataclasses.replace(plan, sparse=False, window=True),  # dense, contiguous window
-        dataclasses.replace(plan, sparse=False, window=False),  # dense, gathered states
-        dataclasses.replace(plan, sparse=True),
-    ]
     results = []
-    for p in variants:
+    for p in product_variants(make_plan(cell)).values():
         args = make_inputs(cell, seed=1)
         out = wavefront_states(p, *args, steps=7)
         out.pow(2).sum().backward()
@@ -165,3 +169,35 @@ def test_moved_plan_keeps_its_structure_on_the_new_device_and_refuses_other_inpu
     x, w_ih, w_hh, b_ih, b_hh = make_inputs("lstm")
     with pytest.raises(ValueError, match="input is on cpu but the sweep plan on meta"):
         wavefront_states(moved, x, w_ih, w_hh, b_ih, b_hh, steps=7)
+
+
+@pytest.mark.parametrize("cell", list_cells())
+def test_compact_sweep_equals_the_dense_weight_sweep_and_numerical_gradients(cell):
+    plan = dataclasses.replace(make_plan(cell), sparse=True)
+    x, w_ih, w_hh, b_ih, b_hh = make_inputs(cell, seed=4)
+    steps = x.shape[1] + int(LAYER.max())
+    # the projection by hand: row r of plan.input_rows adds sum_i w[r, i] mask[r, i] x[b, t, i]
+    w_x = w_ih.detach()[plan.input_rows, :INPUTS] * plan.input_mask
+    projection = torch.einsum("ri,bti->rbt", w_x, x.detach()).requires_grad_()
+    flat = torch.cat([w_ih.detach().flatten(), w_hh.detach().flatten()])
+    connections = flat[plan.parameter_index].clone().requires_grad_()
+    biases = (b_ih.detach().requires_grad_(), b_hh.detach().requires_grad_())
+    read_steps, read_neurons = torch.tensor([[3, 5], [1, 4], [0, 6]]), torch.tensor([3, 5])
+    dense = wavefront_states(
+        plan, x, w_ih, w_hh, b_ih, b_hh,
+        steps=steps, read_steps=read_steps, read_neurons=read_neurons,
+    )  # fmt: skip
+
+    def compact(projection, connections, b_ih, b_hh):
+        return wavefront_states_compact(
+            plan, projection, connections, b_ih, b_hh,
+            steps=steps, read_steps=read_steps, read_neurons=read_neurons,
+        )  # fmt: skip
+
+    torch.testing.assert_close(compact(projection, connections, *biases), dense, rtol=0, atol=1e-12)
+    dense.sum().backward()
+    compact(projection, connections, *biases).sum().backward()
+    dense_grads = torch.cat([w_ih.grad.flatten(), w_hh.grad.flatten()])
+    torch.testing.assert_close(connections.grad, dense_grads[plan.parameter_index])
+    torch.testing.assert_close(biases[0].grad, b_ih.grad)
+    assert torch.autograd.gradcheck(compact, (projection, connections, *biases), fast_mode=True)

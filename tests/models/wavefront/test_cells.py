@@ -31,6 +31,17 @@ def test_tanh_via_sigmoid_matches_math_tanh(dtype):
     assert error > 0  # it is an approximation in floats: the bound above is what it costs
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_tanh_via_sigmoid_rounds_like_the_plain_formula(dtype):
+    """Its three passes (0-dim constants, one fused -1 + 2 s) give the bits of the plain
+    four-pass ``2 * sigmoid(2 * x) - 1``: 2 and -1 are exact, so only the last add rounds."""
+    x = torch.linspace(-20, 20, 200_001, dtype=dtype)
+    plain = torch.sigmoid(x * 2) * 2 - 1
+    assert torch.equal(tanh_via_sigmoid(x, torch.empty_like(x)), plain)
+    in_place = x.clone()
+    assert torch.equal(tanh_via_sigmoid(in_place, in_place), plain)
+
+
 def test_tanh_via_sigmoid_writes_into_out_in_place_and_saturates():
     x = torch.tensor([-math.inf, -50.0, -0.5, 0.0, 0.5, 50.0, math.inf, math.nan])
     out = torch.full_like(x, 7.0)
