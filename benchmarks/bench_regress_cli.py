@@ -20,20 +20,31 @@ order, min-max scaling on all rows). Target: today's CLI at least 2.5× faster.
 Today's opt-in ``--profile fast`` (fewer trees) is timed in the same rounds and reported on its
 own line, with how far its CV R² is from the default's (its numbers are its own).
 
-Measured on the idle machine, 2 December 2026 (``python benchmarks/bench_regress_cli.py``, load
-average 1.0 → 1.7), with the fix that makes the baseline really run the baseline's code (see
-:func:`cli`; every earlier number of this benchmark, including issue 7's notes of 29.0 vs 26.9 s
-and "1.08x", timed today's code twice):
+Measured 2 December 2026, 04:16 UTC (``python benchmarks/bench_regress_cli.py --rounds 2``,
+best of two rounds), on the 2-core machine shared with two other sessions' test suites and
+benchmarks (load average 5.0 before, 14.2 after: the wall times are disturbed, the CPU seconds
+much less):
 
-* baseline 43.4 s, today 22.4 s: **1.94x** with identical CV numbers (target 2.5x, not met);
-* today ``--jobs 1`` 30.5 s: the serial path alone is 1.42x faster than the baseline (lazy
-  imports, no torch at start-up, validation done once per fold instead of per tree); the worker
-  processes add only 1.36x on two cores, against an ideal of about 2x;
-* ``--profile fast`` 10.0 s (4.36x, its own numbers: CV R² up to 0.068 from the default's).
+* baseline 52.4 s, today 32.1 s: **1.63x** in wall time with identical CV numbers (target
+  2.5x, not met on this loaded machine);
+* CPU seconds of all processes: baseline 49.8 s, today ``--jobs 1`` 32.0 s — **1.56x less
+  work** for the same numbers — and today on two workers 32.1 s (forkserver and workers
+  included). The two-worker run got about one core's worth of CPU (32.1 CPU-s in 32.1 s):
+  the other sessions held the second core;
+* ``--profile fast`` 22.8 s (2.30x, its own numbers: CV R² up to 0.068 from the default's).
 
-The gap to 2.5x (about 17 s) is in the worker pool: with the fits perfectly spread over both
-cores the bound is about 2.3 s of start-up + 28 s / 2 ≈ 16 s. Issue 7's 106 s was measured on a
-slower machine: the same baseline command takes 43 s here.
+Where the CPU time goes now (py-spy, serial run): scikit-learn's Cython tree building 35%,
+XGBoost's native boosting 14%, imports 9%, AdaBoost's Python boosting loop 12%, the forest's
+per-tree Python 13%. Most of the per-tree bookkeeping — fresh ``RandomState`` objects,
+re-validating bootstrap counts and AdaBoost's inputs at every step (for AdaBoost more time
+than its trees), parameter-name look-ups — is gone (:mod:`analytics.regressors.tree_shortcuts`,
+:mod:`analytics.regressors.prechecked_tree`, :mod:`analytics.regressors.param_names`), with
+bit-identical trees. On an idle machine (an estimate: the 32.0 s scaled by the baseline's
+43.4 s there / 49.8 s here, about 28 s of CPU) spread over two cores, today's run is bounded
+near 2 s of start-up + 14 s against the baseline's 43.4 s, so 2.5x needs the second core
+nearly free; not measured, as the machine was never idle this session. Issue 7's 106 s was
+measured on a slower machine. Until 2026-12-02 this benchmark timed today's code twice (see
+:func:`cli`), so notes older than that do not count.
 """
 
 from __future__ import annotations
