@@ -35,16 +35,18 @@ much less):
 
 Where the CPU time goes now (py-spy, serial run): scikit-learn's Cython tree building 35%,
 XGBoost's native boosting 14%, imports 9%, AdaBoost's Python boosting loop 12%, the forest's
-per-tree Python 13%. Most of the per-tree bookkeeping — fresh ``RandomState`` objects,
-re-validating bootstrap counts and AdaBoost's inputs at every step (for AdaBoost more time
-than its trees), parameter-name look-ups — is gone (:mod:`analytics.regressors.tree_shortcuts`,
-:mod:`analytics.regressors.prechecked_tree`, :mod:`analytics.regressors.param_names`), with
-bit-identical trees. On an idle machine (an estimate: the 32.0 s scaled by the baseline's
-43.4 s there / 49.8 s here, about 28 s of CPU) spread over two cores, today's run is bounded
-near 2 s of start-up + 14 s against the baseline's 43.4 s, so 2.5x needs the second core
-nearly free; not measured, as the machine was never idle this session. Issue 7's 106 s was
-measured on a slower machine. Until 2026-12-02 this benchmark timed today's code twice (see
-:func:`cli`), so notes older than that do not count.
+per-tree Python 13%. Part of the per-tree bookkeeping — re-validating AdaBoost's inputs at
+every step (for AdaBoost more time than its trees) and parameter-name look-ups — is gone
+(:mod:`analytics.regressors.prechecked_tree`, :mod:`analytics.regressors.param_names`), with
+bit-identical trees. These numbers were measured with a third shortcut (fresh per-tree
+``RandomState`` objects replaced by re-seeded ones, about a tenth of a forest's fit) that was
+left out before merging because it replaced private scikit-learn helpers; without it the
+serial CPU time is somewhat higher (not re-measured). On an idle machine (an estimate: the
+32.0 s scaled by the baseline's 43.4 s there / 49.8 s here, about 28 s of CPU) spread over
+two cores, today's run is bounded near 2 s of start-up + 14 s against the baseline's
+43.4 s, so 2.5x needs the second core nearly free; not measured, as the machine was never
+idle this session. Issue 7's 106 s was measured on a slower machine. Until 2026-12-02 this
+benchmark timed today's code twice (see :func:`cli`), so notes older than that do not count.
 """
 
 from __future__ import annotations

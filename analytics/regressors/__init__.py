@@ -13,9 +13,8 @@ comparison with its published numbers). Everything is seeded.
 * :mod:`~analytics.regressors.bootstrap` — percentile intervals for the scores;
 * :mod:`~analytics.regressors.importances` — permutation importances on held-out folds;
 * :mod:`~analytics.regressors.fit_pool` — the fits on worker processes, longest first;
-  :mod:`~analytics.regressors.param_names`, :mod:`~analytics.regressors.tree_shortcuts` and
-  :mod:`~analytics.regressors.prechecked_tree` make scikit-learn's per-tree bookkeeping cheap
-  without changing a number.
+  :mod:`~analytics.regressors.param_names` and :mod:`~analytics.regressors.prechecked_tree`
+  make scikit-learn's per-tree bookkeeping cheaper without changing a number.
 
 The names below load on first use (:pep:`562`), so that importing a light submodule — the CLI
 starts the fit pool's worker server through :mod:`~analytics.regressors.fit_pool` before

@@ -17,13 +17,11 @@ module only decides *where* and *when* each task runs:
   last random forest: on the paper-sized benchmark both workers were busy 99% of the pool's
   time and finished within 10 ms of each other (so random forests are not split into chunks
   of trees: there is no tail to shorten).
-* **One thread per worker** for BLAS and OpenMP (:mod:`threadpoolctl`), scikit-learn's
-  parameter names looked up once per class (:mod:`analytics.regressors.param_names`) and its
-  per-tree random generators and sample-weight checks made cheap
-  (:mod:`analytics.regressors.tree_shortcuts`), in the workers and in the serial path alike
-  (all three leave every number as it was). XGBoost with ``n_jobs=1`` otherwise still sets up
-  its data on one OpenMP thread per core: 72 → 45 ms CPU per paper-sized fit, and no
-  spinning OpenMP threads taking the other worker's core.
+* **One thread per worker** for BLAS and OpenMP (:mod:`threadpoolctl`) and scikit-learn's
+  parameter names looked up once per class (:mod:`analytics.regressors.param_names`), in the
+  workers and in the serial path alike (both leave every number as it was). XGBoost with
+  ``n_jobs=1`` otherwise still sets up its data on one OpenMP thread per core: 72 → 45 ms
+  CPU per paper-sized fit, and no spinning OpenMP threads taking the other worker's core.
 * **A clear error instead of a broken pool** when a script asks for workers from its
   unguarded top level (:mod:`analytics.regressors.main_guard`).
 
@@ -45,7 +43,6 @@ from threadpoolctl import threadpool_limits
 
 from analytics.regressors.main_guard import require_main_guard
 from analytics.regressors.param_names import cached_param_names
-from analytics.regressors.tree_shortcuts import tree_shortcuts
 
 __all__ = ["FitTask", "resolve_workers", "run_tasks", "start_workers"]
 
@@ -127,7 +124,7 @@ def run_tasks(
     workers = min(workers, len(tasks))
     if workers <= 1:
         # as in a worker: one BLAS/OpenMP thread, parameter names looked up once per class
-        with threadpool_limits(limits=1), cached_param_names(), tree_shortcuts():
+        with threadpool_limits(limits=1), cached_param_names():
             for done, i in enumerate(order, start=1):
                 results[i] = tasks[i].function(*tasks[i].args, **tasks[i].kwargs)
                 if progress is not None:
@@ -169,11 +166,10 @@ def _init_worker(modules: tuple[str, ...]) -> None:
     # One thread per worker process for OpenMP and BLAS too: XGBoost's n_jobs=1 still runs
     # its data set-up and prediction on an OpenMP pool of one thread per core, which on two
     # workers oversubscribes the cores (and costs a single fit a third more CPU time).
-    # All three stay in force for the life of the worker (kept here: a dropped context manager
+    # Both stay in force for the life of the worker (kept here: a dropped context manager
     # would be closed, and undone, by the garbage collector).
     _WORKER_SETTINGS.enter_context(threadpool_limits(limits=1))
     _WORKER_SETTINGS.enter_context(cached_param_names())
-    _WORKER_SETTINGS.enter_context(tree_shortcuts())
 
 
-_WORKER_SETTINGS = ExitStack()  # a worker's thread limits, name cache and tree shortcuts
+_WORKER_SETTINGS = ExitStack()  # a worker's thread limits and name cache

@@ -36,18 +36,17 @@ def test_worker_counts():
 
 
 def _worker_settings():
-    import sklearn.tree._classes as tree_module
     from sklearn.base import BaseEstimator
     from threadpoolctl import threadpool_info
 
     lookup = BaseEstimator.__dict__["_get_param_names"].__func__
     threads = sorted({pool["num_threads"] for pool in threadpool_info()})
-    return lookup.__module__, threads, tree_module.check_random_state.__module__
+    return lookup.__module__, threads
 
 
-def test_workers_fit_on_one_thread_with_cached_parameter_names_and_tree_shortcuts():
+def test_workers_fit_on_one_thread_with_cached_parameter_names():
     tasks = [FitTask(_worker_settings)] * 2
-    expected = ("analytics.regressors.param_names", [1], "analytics.regressors.tree_shortcuts")
+    expected = ("analytics.regressors.param_names", [1])
     for settings in run_tasks(tasks, workers=2, modules=[__name__]):
         assert settings == expected
     assert run_tasks(tasks, workers=1) == [expected] * 2  # the serial path too
