@@ -22,7 +22,9 @@ end-to-end slices in docs/results.md are the better estimate.
 Last measured 2 December 2026, 04:15 UTC (load average 5-9, two other sessions running):
 1 worker 2.33 alone / 6.69 packed network-epochs/s (2.86x; tanh 3.09x, ReLU 3.42x, LSTM
 3.05x, GRU 2.44x), 2 workers 3.74 / 7.41 (1.98x); worker peak RSS 404 MiB packed, 411 MiB
-alone. Earlier that day at load 2.8-3.4: 10.10 / 22.78 (2.26x) and 9.71 / 20.30 (2.09x).
+alone; at 04:32 (load 6-8) 3.78 / 8.53 (2.26x) and 2.16 / 7.28 (3.38x): under such load the
+ratios move by +-50% between runs. Earlier that day at load 2.8-3.4: 10.10 / 22.78 (2.26x)
+and 9.71 / 20.30 (2.09x).
 """
 
 from __future__ import annotations
