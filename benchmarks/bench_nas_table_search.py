@@ -15,10 +15,11 @@ seconds of the strategy's runs (the machine is shared, so not wall time).
 
 Predictor strategies train a registry regressor (``--regressor``, default xgboost) on the
 structural features of the measured architectures, refitted each time the measured set grows
-by 25%; half of the proposed candidates are scored by prediction only (never counted as
-found). Seeds are 0 .. seeds-1, so runs are reproducible. ``--store DB`` also stores every
-run's best-found curve in that warehouse (:mod:`ingest.nas_table_curves`), for the
-dashboard's Search page.
+by 25%; in the ``*_predictor`` variants half of the proposed candidates are scored by prediction
+only (never counted as found), in ``predictor_guided`` the predictor picks the few of hundreds
+of proposals that are looked up (:mod:`models.nas.guided_search`). Seeds are 0 .. seeds-1, so
+runs are reproducible. ``--store DB`` also stores every run's best-found curve in that
+warehouse (:mod:`ingest.nas_table_curves`), for the dashboard's Search page.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_nas_table_search.py [--datasets cora citeseer]
         [--seeds 50] [--budget 5000] [--regressor xgboost] [--strategies ...] [--store DB]
