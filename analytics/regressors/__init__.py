@@ -1,7 +1,9 @@
 """Structural performance regressors: predict a network's performance from its graph features.
 
-Four regressors in a registry (:func:`list_regressors`, :func:`create_regressor`,
-:func:`register_regressor`) — BayesianRidge, RandomForest, AdaBoost and XGBoost — scored by
+Regressors in a registry (:func:`list_regressors`, :func:`create_regressor`,
+:func:`register_regressor`) — the paper's BayesianRidge, RandomForest, AdaBoost and XGBoost,
+fitted by default (:func:`default_regressors`), and the opt-in ``xgboost_rank`` (XGBoost on
+rank quantiles, for ranking architectures) — scored by
 :func:`evaluate_regressors` with repeated K-fold R² and the rank agreement of out-of-fold
 predictions (the honest numbers), beside the paper's single 90/10 split (``paper_r2``, for
 comparison with its published numbers). Everything is seeded.
