@@ -174,7 +174,8 @@ def import_nas_bench_graph_command(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Import NAS-Bench-Graph's measured architectures with their features (one transaction)."""
+    """Import NAS-Bench-Graph's measured architectures with their features (one transaction per
+    data set; run it again after a failure to store the rest)."""
     import time
 
     from ingest.nas_bench_graph import import_nas_bench_graph

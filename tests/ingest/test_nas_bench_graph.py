@@ -1,6 +1,6 @@
 """NAS-Bench-Graph import: hash decoding against the package, frames against the records path,
-one transaction, pickle trust, errors. The package's own tables are read where it matters; full
-imports of 26,206 architectures are left to benchmarks/bench_nas_import.py."""
+one transaction per data set, pickle trust, errors. The package's own tables are read where it
+matters; full imports of 26,206 architectures are left to benchmarks/bench_nas_import.py."""
 
 from __future__ import annotations
 
@@ -131,7 +131,9 @@ def test_untrusted_files_unknown_datasets_and_missing_package(tmp_path, small_be
     assert not db.exists() or queries.counts(db)["networks"] == 0
 
 
-def test_a_failing_dataset_stores_nothing_of_the_others(tmp_path, small_bench, monkeypatch):
+def test_a_failing_dataset_stores_nothing_of_itself_and_a_rerun_completes_the_call(
+    tmp_path, small_bench, monkeypatch
+):
     path, _ = small_bench
     db = tmp_path / "w.duckdb"
     import warehouse.store as store
@@ -148,7 +150,12 @@ def test_a_failing_dataset_stores_nothing_of_the_others(tmp_path, small_bench, m
     monkeypatch.setattr(nbg, "load_bench", lambda name, **_: pickle.loads(path.read_bytes()))
     with pytest.raises(RuntimeError, match="disk full"):
         nbg.import_nas_bench_graph(db, ["cora", "citeseer"])
-    assert queries.counts(db)["networks"] == 0
+    studies = queries.networks(db)["study_id"].unique().to_list()
+    assert studies == ["nas-bench-graph-cora"]  # the failed data set left nothing behind
+    assert queries.counts(db)["networks"] == 40
+    again = nbg.import_nas_bench_graph(db, ["cora", "citeseer"])
+    assert [(r.inserted, r.already_stored) for r in again] == [(0, 40), (40, 0)]
+    assert queries.counts(db)["networks"] == 80
 
 
 def test_cli_imports_and_reports(tmp_path, small_bench, monkeypatch, capsys):
