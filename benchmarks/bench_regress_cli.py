@@ -20,32 +20,32 @@ order, min-max scaling on all rows). Target: today's CLI at least 2.5× faster.
 Today's opt-in ``--profile fast`` (fewer trees) is timed in the same rounds and reported on its
 own line, with how far its CV R² is from the default's (its numbers are its own).
 
-Measured 2 December 2026, 04:16 UTC (``python benchmarks/bench_regress_cli.py --rounds 2``,
-best of two rounds), on the 2-core machine shared with two other sessions' test suites and
-benchmarks (load average 5.0 before, 14.2 after: the wall times are disturbed, the CPU seconds
-much less):
+Measured 2 December 2026, 05:23 UTC, on the merged code (``python benchmarks/bench_regress_cli.py
+--rounds 2``, best of two rounds), with the machine nearly quiet (load average 1.0 before, 1.3
+after):
 
-* baseline 52.4 s, today 32.1 s: **1.63x** in wall time with identical CV numbers (target
-  2.5x, not met on this loaded machine);
-* CPU seconds of all processes: baseline 49.8 s, today ``--jobs 1`` 32.0 s — **1.56x less
-  work** for the same numbers — and today on two workers 32.1 s (forkserver and workers
-  included). The two-worker run got about one core's worth of CPU (32.1 CPU-s in 32.1 s):
-  the other sessions held the second core;
-* ``--profile fast`` 22.8 s (2.30x, its own numbers: CV R² up to 0.068 from the default's).
+* baseline 33.8 s, today 15.0 s: **2.26x** in wall time with identical CV numbers (target
+  2.5x, **not met**);
+* today ``--jobs 1`` 26.2 s (1.29x): the two workers give 1.75x over serial;
+* CPU seconds of all processes: baseline 34.6 s, today ``--jobs 1`` 26.5 s (1.30x less work),
+  today on two workers 28.3 s (forkserver and workers included);
+* ``--profile fast`` 6.6 s (5.13x, its own numbers: CV R² up to 0.068 from the default's).
+
+Per regressor, serial on the same data (``--jobs 1 --regressor R``, wall, each including
+~2 s of start-up and reading): BayesianRidge 2.4 s, random forest 16.7 s, AdaBoost 6.8 s,
+XGBoost 5.9 s — the 64 forest fits (4 groups × 15 folds + the paper split) of 200 trees are
+most of the work.
 
 Where the CPU time goes now (py-spy, serial run): scikit-learn's Cython tree building 35%,
 XGBoost's native boosting 14%, imports 9%, AdaBoost's Python boosting loop 12%, the forest's
 per-tree Python 13%. Part of the per-tree bookkeeping — re-validating AdaBoost's inputs at
 every step (for AdaBoost more time than its trees) and parameter-name look-ups — is gone
 (:mod:`analytics.regressors.prechecked_tree`, :mod:`analytics.regressors.param_names`), with
-bit-identical trees. These numbers were measured with a third shortcut (fresh per-tree
-``RandomState`` objects replaced by re-seeded ones, about a tenth of a forest's fit) that was
-left out before merging because it replaced private scikit-learn helpers; without it the
-serial CPU time is somewhat higher (not re-measured). On an idle machine (an estimate: the
-32.0 s scaled by the baseline's 43.4 s there / 49.8 s here, about 28 s of CPU) spread over
-two cores, today's run is bounded near 2 s of start-up + 14 s against the baseline's
-43.4 s, so 2.5x needs the second core nearly free; not measured, as the machine was never
-idle this session. Issue 7's 106 s was measured on a slower machine. Until 2026-12-02 this
+bit-identical trees. A third shortcut (fresh per-tree ``RandomState`` objects replaced by
+re-seeded ones, and the bootstrap counts' sample-weight check skipped: about a fifth of a
+forest's fit) was measured on a loaded machine (1.56x less CPU than the baseline, against 1.29x
+without it) and left out before merging, because it replaced private scikit-learn helpers by
+hand-written ones. Issue 7's 106 s was measured on a slower machine. Until 2026-12-02 this
 benchmark timed today's code twice (see :func:`cli`), so notes older than that do not count.
 """
 
