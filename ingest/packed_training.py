@@ -36,7 +36,8 @@ from ingest.priors_training import (
 from ingest.reber_encoding import PAD_ID, sequence_batches
 from ingest.study_driver import JobPack, JobResult
 from models.dag import layered_dag
-from models.packed_rnn import PackedClassifiers, evaluate_pack, train_pack_step
+from models.packed_rnn import PackedClassifiers
+from models.packed_steps import evaluate_pack, train_pack_step
 from models.training import make_optimizer
 from warehouse.records import Metric, NetworkRecord
 

@@ -20,8 +20,9 @@ cell) in one forward/backward/optimiser step:
 * per-network readouts (a block-diagonal masked weight) and per-network mean losses; their sum
   is backpropagated, so each network's gradients are exactly those it gets alone;
 * per-network gradient clipping (:meth:`PackedClassifiers.clip_grad_norms_`: one norm per
-  network, never one global norm), then one Adam step over all parameters. Adam is
-  element-wise, so one fused step over the merged tensors is each network's own update.
+  network, never one global norm), then one Adam step over all parameters
+  (:func:`models.packed_steps.train_pack_step`). Adam is element-wise, so one fused step over
+  the merged tensors is each network's own update.
 
 :meth:`PackedClassifiers.unpack_into` writes the trained values back into the K original
 classifiers, so each network lands as its own network.
@@ -51,7 +52,7 @@ from models.sequence_classifier import SequenceClassifier
 from models.structured_rnn import StructuredRNN
 from models.wavefront import WavefrontPlan, wavefront_states_compact
 
-__all__ = ["PRODUCT_MODES", "PackedClassifiers", "evaluate_pack", "train_pack_step"]
+__all__ = ["PRODUCT_MODES", "PackedClassifiers"]
 
 # Product modes of the merged plan (see models.wavefront.products); None lets the plan choose.
 PRODUCT_MODES = ("sparse", "dense", "window")
@@ -384,56 +385,6 @@ class PackedClassifiers(nn.Module):
             (self.readout_bias, self._readout_network),
         ]
         return grouped
-
-
-def train_pack_step(
-    pack: PackedClassifiers,
-    batch: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
-    optimizer: torch.optim.Optimizer,
-    *,
-    clip: float | None = 5.0,
-) -> torch.Tensor:
-    """One step of every network of the pack on its own batch (forward, summed per-network
-    mean cross-entropy, backward, per-network clipping, one optimiser step).
-
-    ``batch`` is ``(tokens (K, B, T), lengths (K, B), labels (K, B))``. Returns the ``(K,)``
-    mean losses, each what :func:`models.training.train_step` returns for that network.
-    """
-    tokens, lengths, labels = batch
-    pack.train()
-    optimizer.zero_grad(set_to_none=True)
-    losses = pack.losses(pack(tokens, lengths), labels)
-    losses.sum().backward()  # network k's parameters only see loss k
-    if clip is not None:
-        pack.clip_grad_norms_(clip)
-    optimizer.step()
-    return losses.detach()
-
-
-@torch.no_grad()
-def evaluate_pack(pack: PackedClassifiers, loader) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-network mean cross-entropy and accuracy ``(K,)``, ``(K,)`` over a loader of
-    ordinary ``(tokens (B, T), lengths (B,), labels (B,))`` batches that every network reads
-    (what :func:`models.training.evaluate` returns for each network alone)."""
-    was_training = pack.training
-    pack.eval()
-    k_nets = pack.size
-    total = torch.zeros(k_nets, dtype=torch.float64)
-    correct = torch.zeros(k_nets, dtype=torch.int64)
-    count = 0
-    try:
-        for tokens, lengths, labels in loader:
-            shape = (k_nets, *tokens.shape)
-            logits = pack(tokens.expand(shape), lengths.expand(k_nets, -1))
-            stacked = labels.expand(k_nets, -1)
-            total += pack.losses(logits, stacked, reduction="sum").double().cpu()
-            correct += (logits.argmax(dim=2) == stacked).sum(1).cpu()
-            count += len(labels)
-    finally:
-        pack.train(was_training)
-    if count == 0:
-        raise ValueError("The 'loader' parameter of evaluate_pack yielded no batch.")
-    return total / count, correct.double() / count
 
 
 def _index(like: torch.Tensor, value: int) -> torch.Tensor:

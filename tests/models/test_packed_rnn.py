@@ -9,7 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from models.packed_rnn import PRODUCT_MODES, PackedClassifiers, evaluate_pack, train_pack_step
+from models.packed_rnn import PRODUCT_MODES, PackedClassifiers
+from models.packed_steps import evaluate_pack, train_pack_step
 from models.recurrent_cells import list_cells
 from models.sequence_classifier import SequenceClassifier
 from models.structured_rnn import StructuredRNN
