@@ -213,7 +213,8 @@ def run_ffn_pruning_job(job: FFNPruningJob) -> JobResult:
     the run and one step network per step as warehouse tables."""
     torch.set_num_threads(1)
     config, data = job.config, load_data(job.config)
-    state, base_metrics = ensure_base_model(job)
+    saved = _base_file(job)  # read once: the state, its metrics and the rewind point
+    state, base_metrics = saved["state"], [Metric(*m) for m in saved["metrics"]]
     model = build_model(job.hidden, data, 0)
     model.load_state_dict(state)
     base_weights = _cpu(model.state_dict())
@@ -248,7 +249,7 @@ def run_ffn_pruning_job(job: FFNPruningJob) -> JobResult:
         evaluate=lambda m: accuracy(m, data),
         target_sparsity=config.target_sparsity,
         max_steps=config.max_steps,
-        rewind_to=rewind_snapshot(job),
+        rewind_to=saved["rewind"] if config.rewind_epoch is not None else None,
     )
     steps, parent = [], base.network_id(job.study.id)
     for record in run:
