@@ -10,18 +10,27 @@ target), it converts it to float32 itself — what the validation would make of 
 the tree with scikit-learn's own ``check_input=False``. Any other input takes the normal,
 fully validated path, so errors and missing-value handling are unchanged.
 
+It also spares each fit a new random generator. AdaBoost gives every step's tree an integer
+``random_state``, which scikit-learn turns into ``numpy.random.RandomState(seed)``: with
+NumPy 2 that constructor first draws fresh entropy from the operating system and hashes it
+into a state that the seed then overwrites — 86 µs, more than building a depth-3 tree on
+160 rows. Re-seeding one generator per thread with NumPy's public ``RandomState.seed(seed)``
+gives the identical state in 1.5 µs; the tree gets that generator for the fit and its integer
+``random_state`` back afterwards (``get_params`` and clones are unchanged).
+
 Same parameters, same trees, same predictions as ``DecisionTreeRegressor``; AdaBoost fits
-about 40% faster (0.106 → 0.063 s CPU per 100-step fit on 160 × 24, measured together with
-a per-tree random-generator shortcut that was later left out: it re-implemented private
-scikit-learn helpers).
+about 40% faster (0.106 → 0.063 s CPU per 100-step fit on 160 × 24).
 """
 
 from __future__ import annotations
 
+import threading
+from numbers import Integral
+
 import numpy as np
 from sklearn.tree import DecisionTreeRegressor
 
-__all__ = ["PrecheckedTree"]
+__all__ = ["PrecheckedTree", "reseeded_generator"]
 
 
 class PrecheckedTree(DecisionTreeRegressor):
@@ -38,13 +47,38 @@ class PrecheckedTree(DecisionTreeRegressor):
         """Fit as ``DecisionTreeRegressor.fit`` does (plain finite arrays: one cheap check)."""
         if check_input and self.criterion != "poisson" and _plain(X) and _plain_target(y, X):
             X, check_input = np.asarray(X, dtype=np.float32), False  # noqa: N806
-        return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
+        seed = self.random_state
+        if not isinstance(seed, Integral) or isinstance(seed, bool):
+            return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
+        self.random_state = reseeded_generator(seed)  # the state RandomState(seed) starts in
+        try:
+            return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
+        finally:
+            self.random_state = seed
 
     def predict(self, X, check_input=True):  # noqa: N803
         """Predict as ``DecisionTreeRegressor.predict`` does (plain finite arrays: one check)."""
         if check_input and _plain(X):
             X, check_input = np.asarray(X, dtype=np.float32), False  # noqa: N806
         return super().predict(X, check_input=check_input)
+
+
+_GENERATORS = threading.local()  # one reusable generator per thread
+
+
+def reseeded_generator(seed: int) -> np.random.RandomState:
+    """This thread's reusable generator, re-seeded: the state ``RandomState(seed)`` starts in.
+
+    >>> reseeded_generator(7).randint(0, 1000, 3).tolist() == (
+    ...     np.random.RandomState(7).randint(0, 1000, 3).tolist()
+    ... )
+    True
+    """
+    generator = getattr(_GENERATORS, "generator", None)
+    if generator is None:
+        generator = _GENERATORS.generator = np.random.RandomState()
+    generator.seed(seed)
+    return generator
 
 
 def _plain(x) -> bool:

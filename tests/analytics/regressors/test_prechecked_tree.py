@@ -6,7 +6,7 @@ import sklearn.tree._classes as tree_module
 from sklearn.ensemble import AdaBoostRegressor
 from sklearn.tree import DecisionTreeRegressor
 
-from analytics.regressors.prechecked_tree import PrecheckedTree
+from analytics.regressors.prechecked_tree import PrecheckedTree, reseeded_generator
 from analytics.regressors.registry import create_estimator
 
 
@@ -98,3 +98,24 @@ def test_bad_input_raises_scikit_learns_own_error(bad):
             model.predict(x_bad)
         messages.append(str(error.value))
     assert messages[0] == messages[1]
+
+
+def test_an_integer_seed_gives_the_generator_state_of_random_state_and_stays_an_integer():
+    x, y = _data(6)
+    tree = PrecheckedTree(max_features=2, random_state=np.int64(11)).fit(x, y)
+    _same_tree(tree, DecisionTreeRegressor(max_features=2, random_state=11).fit(x, y))
+    assert tree.random_state == 11 and type(tree.random_state) is np.int64
+    # a re-seeded generator is in RandomState(seed)'s state, whatever it drew before
+    reseeded_generator(0).normal(size=3)  # an odd count leaves a cached Gaussian behind
+    a, b = reseeded_generator(5), np.random.RandomState(5)
+    assert all(np.array_equal(u, v) for u, v in zip(a.get_state(), b.get_state(), strict=True))
+
+
+def test_a_generator_passed_as_random_state_is_drawn_from_as_decision_tree_regressor_does():
+    x, y = _data(7)
+    ours_rng, theirs_rng = np.random.RandomState(3), np.random.RandomState(3)
+    ours = PrecheckedTree(max_features=2, random_state=ours_rng).fit(x, y)
+    theirs = DecisionTreeRegressor(max_features=2, random_state=theirs_rng).fit(x, y)
+    _same_tree(ours, theirs)
+    assert ours.random_state is ours_rng
+    assert ours_rng.randint(0, 2**31) == theirs_rng.randint(0, 2**31)  # advanced alike
