@@ -16,8 +16,9 @@ from typing import Any
 
 from torch import nn
 
+from models.from_graph import model_from_graph
 from models.sparsity import parameter_counts
-from models.to_graph import model_from_graph, model_to_graph
+from models.to_graph import model_to_graph
 from warehouse import queries
 from warehouse.records import Metric, NetworkRecord, StudyRecord
 from warehouse.store import store_records

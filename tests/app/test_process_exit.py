@@ -1,4 +1,4 @@
-"""The console script ends read-only commands without the teardown, and only those, only on success."""
+"""The console script skips the teardown for read-only commands only, and only on success."""
 
 import os
 import subprocess
@@ -93,9 +93,9 @@ def test_regress_asks_for_the_skip_and_main_itself_still_returns(
 ):
     db = _warehouse(tmp_path, monkeypatch, capsys)
     capsys.readouterr()
-    monkeypatch.setattr(sys, "argv", ["sparsescope", "regress", "--target", "test_acc",
-                                      "--regressor", "bayesian_ridge", "--repeats", "1",
-                                      "--jobs", "1", "--format", "csv", "--db", str(db)])  # fmt: skip
+    argv = ["sparsescope", "regress", "--target", "test_acc", "--regressor", "bayesian_ridge",
+            "--repeats", "1", "--jobs", "1", "--format", "csv", "--db", str(db)]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", argv)
     with pytest.raises(SystemExit) as done:
         main()  # what tests and embedding code call: never ends the process
     assert done.value.code == 0 and exits == []
