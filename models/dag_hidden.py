@@ -5,7 +5,7 @@ them with ordinary autograd would record a few nodes per layer (thousands for a 
 copy the buffer for every in-place write. :class:`DAGHidden` runs the whole layer program in
 one node: the forward is one ``addmm_`` and one in-place activation per layer, the backward is
 written by hand (three kernels per layer) from the saved activations. Its gradients are
-checked against ``torch.autograd.gradcheck`` and a module-by-module reference in
+checked against ``torch.autograd.gradcheck`` and a neuron-by-neuron reference in
 ``tests/models/test_dag_network.py``.
 
 The network supplies the program (``_program``: rows, columns, input columns and source
