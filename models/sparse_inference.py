@@ -31,16 +31,15 @@ from __future__ import annotations
 import copy
 import statistics
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from models.activations import Activation
 from models.feedforward import MaskedFeedForward
+from models.inference_layers import CSRLinear, DenseLinear, Elementwise
 from models.masked_linear import MaskedLinear
 
 __all__ = [
@@ -177,8 +176,8 @@ def to_sparse_inference(
     choices: list[LayerChoice] = []
     for index, stage in enumerate(stages):
         candidates = {
-            "csr": lambda s=stage: _CSRLinear(s.weight, s.bias),
-            "dense": lambda s=stage: _DenseLinear(s.weight, s.bias),
+            "csr": lambda s=stage: CSRLinear(s.weight, s.bias),
+            "dense": lambda s=stage: DenseLinear(s.weight, s.bias),
         }
         kind = strategy if strategy != "auto" else _fastest(candidates, stage, batch_size)
         linear = candidates[kind]()
@@ -253,59 +252,6 @@ def memory_bytes(module: nn.Module) -> int:
     return total
 
 
-# ---------------------------------------------------------------------- layers
-
-
-class _CSRLinear(nn.Module):
-    """``y = x W^T + b`` with ``W`` in CSR form (32-bit indices)."""
-
-    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None) -> None:
-        super().__init__()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
-            csr = weight.to_sparse_csr()
-            csr = torch.sparse_csr_tensor(
-                csr.crow_indices().to(torch.int32),
-                csr.col_indices().to(torch.int32),
-                csr.values(),
-                size=csr.shape,
-                check_invariants=True,
-            )
-        self.register_buffer("weight", csr)
-        self.register_buffer("bias", None if bias is None else bias.clone())
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = (self.weight @ x.t()).t()  # (out, in) @ (in, batch) -> (batch, out)
-        return out if self.bias is None else out + self.bias
-
-
-class _DenseLinear(nn.Module):
-    """``y = x W^T + b`` with a plain dense ``W`` (dead neurons already removed)."""
-
-    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None) -> None:
-        super().__init__()
-        self.register_buffer("weight", weight.clone().contiguous())
-        self.register_buffer("bias", None if bias is None else bias.clone())
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.weight, self.bias)
-
-
-class _Elementwise(nn.Module):
-    """An element-wise activation given as a function."""
-
-    def __init__(self, function: Callable[[torch.Tensor], torch.Tensor], name: str) -> None:
-        super().__init__()
-        self.function = function
-        self.name = name
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.function(x)
-
-    def extra_repr(self) -> str:
-        return self.name
-
-
 # ---------------------------------------------------------------------- model -> stages
 
 
@@ -320,7 +266,7 @@ class _Stage:
     @property
     def elementwise(self) -> bool:
         """Only element-wise modules follow (dead neurons may be removed across them)."""
-        return all(isinstance(m, (_Elementwise, *_ELEMENTWISE_MODULES)) for m in self.post)
+        return all(isinstance(m, (Elementwise, *_ELEMENTWISE_MODULES)) for m in self.post)
 
 
 _ELEMENTWISE_MODULES = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.ELU, nn.LeakyReLU, nn.Identity)
@@ -370,7 +316,7 @@ def _feedforward_stages(model: MaskedFeedForward) -> list[_Stage]:
         if index < last:
             if model.norms is not None:
                 post.append(_inference_copy(model.norms[index]))
-            post.append(_Elementwise(activation.function, activation.name))
+            post.append(Elementwise(activation.function, activation.name))
         stages.append(
             _Stage(layer.effective_weight().detach(), _detach(layer.effective_bias()), post)
         )
