@@ -13,8 +13,8 @@ refused with a :class:`~models.dag.GraphStructureError` naming the vertex or edg
 >>> graph.add_node(1, layer=1, role="output", bias=0.5)
 >>> graph.add_edge(0, 1, weight=2.0)
 >>> model = model_from_graph(graph)
->>> float(model(torch.tensor([[3.0]]))[0, 0])
-6.5
+>>> model(torch.tensor([[3.0]])).detach().tolist()
+[[6.5]]
 """
 
 from __future__ import annotations
