@@ -6,7 +6,9 @@ Writes, under ``<out>/figures/priors/``:
   points), the layout of the paper's Figure 7;
 - ``table1.png``: Pearson r of the paper's Table 1 properties with test accuracy, ours beside the
   paper's, ``*`` where the Benjamini–Hochberg adjusted p-value (within a cell type) is below 0.05;
-- ``table1.md``: the same as a Markdown table with n per cell type, for ``docs/results.md``.
+- ``table1.md``: the same as a Markdown table with n per cell type, for ``docs/results.md``;
+- ``regressors.md``: R² of the structural performance regressors per cell type — cross-validated
+  and under the paper's protocol — beside the paper's (:mod:`app.reports.priors_regressors`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from analytics.correlation import correlation_table
 from analytics.meta_dataset import load_meta_dataset
 from app.reports.paper_values import PAPER_TABLE1, PAPER_TABLE1_FEATURES
 from app.reports.plotting import pyplot
+from app.reports.priors_regressors import regressor_markdown, regressor_scores
 from app.reports.registry import ReportOutput, register_report
 from warehouse import queries
 
@@ -37,7 +40,7 @@ _CELL_ORDER = ("tanh", "relu", "lstm", "gru")
 def priors_report(
     db: str | os.PathLike | None, *, out: Path, study: str | None = None
 ) -> ReportOutput:
-    """Write the priors figures and Table 1 of ``study`` (default: the newest priors study).
+    """Write the priors figures, Table 1 and the regressor R² of ``study`` (default: the newest).
 
     Raises
     ------
@@ -63,6 +66,10 @@ def priors_report(
     markdown = out / "table1.md"
     markdown.write_text(table1_markdown(table, frame, study=study), encoding="utf-8")
     files.append(markdown)
+    scores = regressor_scores(frame, features=meta.choose_features(_TARGET).features)
+    regressors = out / "regressors.md"
+    regressors.write_text(regressor_markdown(scores, study=study), encoding="utf-8")
+    files.append(regressors)
     counts = frame.group_by(_BY).len().sort(_BY)
     summary = [f"study {study}: {frame.height} networks with {_TARGET}"] + [
         f"  {row[_BY]}: n = {row['len']}" for row in counts.iter_rows(named=True)
