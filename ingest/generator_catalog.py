@@ -65,16 +65,20 @@ def _barabasi_albert(n: int, seed: int, *, m: int) -> nx.Graph:
     return nx.barabasi_albert_graph(n, m, seed=seed)
 
 
+# The ring lattice's neighbour count, shared by the two Watts–Strogatz generators.
+_LATTICE_K = _size_param(
+    "k",
+    lambda n: max(2, n // 5),
+    "max(2, n // 5)",
+    "ring lattice neighbours (k // 2 on each side)",
+)
+
+
 @register_generator(
     "ws",
     summary="Connected Watts–Strogatz small world (networkx connected_watts_strogatz_graph).",
     params=[
-        _size_param(
-            "k",
-            lambda n: max(2, n // 5),
-            "max(2, n // 5)",
-            "ring lattice neighbours (k // 2 on each side)",
-        ),
+        _LATTICE_K,
         _prob_param("p", 1.0, "rewiring probability of each edge"),
         ParamSpec(
             "tries",
@@ -104,12 +108,7 @@ def _erdos_renyi(n: int, seed: int, *, p: float) -> nx.Graph:
     "nws",
     summary="Newman–Watts–Strogatz: ring lattice plus random shortcuts, never disconnected.",
     params=[
-        _size_param(
-            "k",
-            lambda n: max(2, n // 5),
-            "max(2, n // 5)",
-            "ring lattice neighbours (k // 2 on each side)",
-        ),
+        _LATTICE_K,
         _prob_param("p", 0.1, "probability of a shortcut per lattice edge"),
     ],
 )

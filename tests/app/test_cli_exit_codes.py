@@ -21,6 +21,9 @@ from warehouse.records import NetworkRecord, StudyRecord
 from warehouse.store import store_records
 
 REPO = Path(__file__).resolve().parents[2]
+# Each run takes seconds; the limit only turns a hang into a failure, and is generous
+# because the whole suite on two busy cores once made fresh interpreters take minutes.
+TIMEOUT = 600
 SLOW_QUERY = "SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b"
 
 
@@ -34,7 +37,7 @@ def _command(*args: str) -> list[str]:
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        _command(*args), cwd=cwd, env=_env(), capture_output=True, text=True, timeout=120
+        _command(*args), cwd=cwd, env=_env(), capture_output=True, text=True, timeout=TIMEOUT
     )
 
 

@@ -1,3 +1,5 @@
+import random
+
 import networkx as nx
 import pytest
 
@@ -122,3 +124,38 @@ def test_a_failed_insert_reports_its_own_cause_not_the_aborted_transaction(db, s
     assert "Duplicate key" in str(caught.value) or "Constraint" in str(caught.value)
     assert "aborted" not in str(caught.value)
     assert queries.counts(db)["networks"] == 0
+
+
+def test_the_meta_dataset_view_holds_every_features_labels_and_last_metrics_value(db, study):
+    """Many names, each network with a random subset (the rest must read back as null),
+    labels and metrics over epochs: every cell of the view against the records themselves."""
+    rng = random.Random(3)
+    names = [f"f{i:02d}" for i in range(40)]
+    records = []
+    for i in range(30):
+        epochs = rng.randint(1, 4)
+        records.append(
+            NetworkRecord(
+                name=f"net-{i}",
+                graph=nx.path_graph(3 + i % 4),
+                features={n: rng.random() for n in names if rng.random() < 0.7},
+                labels={"kind": rng.choice(["a", "b"])} if i % 3 else {},
+                metrics=[
+                    Metric(e, s, "acc", rng.random())
+                    for e in range(epochs)
+                    for s in ("train", "test")
+                ],
+            )  # fmt: skip
+        )
+    store_records(db, study, records)
+    rows = {row["name"]: row for row in queries.meta_dataset(db).to_dicts()}
+    assert len(rows) == len(records)
+    for record in records:
+        row = rows[record.name]
+        for name in names:
+            assert row[name] == record.features.get(name), (record.name, name)
+        assert row["kind"] == record.labels.get("kind")
+        last = max(m.epoch for m in record.metrics)
+        for split in ("train", "test"):
+            (value,) = [m.value for m in record.metrics if m.epoch == last and m.split == split]
+            assert row[f"{split}_acc"] == value

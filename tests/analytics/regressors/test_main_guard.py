@@ -11,6 +11,9 @@ import textwrap
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
+# Each run takes seconds; the limit only turns a hang into a failure, and is generous
+# because the whole suite on two busy cores once made fresh interpreters take minutes.
+TIMEOUT = 600
 
 PREAMBLE = """\
 from analytics.regressors.fit_pool import FitTask, run_tasks
@@ -27,7 +30,7 @@ def _run(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     return subprocess.run(
         [sys.executable, str(script)], env=env, cwd=tmp_path, capture_output=True, text=True,
-        timeout=120,
+        timeout=TIMEOUT,
     )  # fmt: skip
 
 
@@ -79,7 +82,7 @@ def test_a_page_that_a_host_program_runs_as_main_is_not_refused(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     done = subprocess.run(
         [sys.executable, str(host), str(page)], env=env, cwd=tmp_path, capture_output=True,
-        text=True, timeout=120,
+        text=True, timeout=TIMEOUT,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[0, 1, 4, 9]"
@@ -90,7 +93,7 @@ def test_an_unguarded_module_run_with_python_m_is_refused_too(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(tmp_path)]))
     done = subprocess.run(
         [sys.executable, "-m", "user_module"], env=env, cwd=tmp_path, capture_output=True,
-        text=True, timeout=120,
+        text=True, timeout=TIMEOUT,
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith("RuntimeError: The script ")
