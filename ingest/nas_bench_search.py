@@ -15,8 +15,12 @@ entry); a variant the table does not hold (e.g. all skips) is drawn again.
 features (the plain graph features per link pattern plus the ``nas_gnn`` and ``nas_gnn_ops``
 labelled features) and refitted as data grows — every time the measured set has grown by
 ``refit_growth`` since the last fit. It serves the predictor variants of the genetic loop and
-of regularized evolution, and ``predictor_guided`` (:mod:`models.nas.guided_search`), where it
-filters hundreds of mutants per step and only its top-ranked few are looked up.
+of regularized evolution, ``predictor_guided`` (:mod:`models.nas.guided_search`), where it
+filters hundreds of mutants per step and only its top-ranked few are looked up, and
+``predictor_global`` (:mod:`models.nas.global_search`), where it ranks every unmeasured
+architecture of the table each step (the table lists its space: :meth:`TableSpace.candidates`).
+Its predictions are memoised per fit — the model does not change between refits, so each
+architecture is predicted at most once per fit, whichever strategy asks.
 :func:`queries_to_reach` runs many seeds of one strategy and counts the queries each needed to
 first measure an architecture in the top fraction by validation.
 """
@@ -39,6 +43,7 @@ from ingest.nas_bench_graph import (
     bench_table,
     decode_hash,
 )
+from models.nas.global_search import GlobalConfig, predictor_global_search
 from models.nas.guided_search import predictor_guided_evolution
 from models.nas.search import (
     GeneticConfig,
@@ -62,7 +67,7 @@ __all__ = [
 ]
 
 STRATEGIES = ("random", "regularized_evolution", "regularized_evolution_predictor", "genetic",
-              "genetic_predictor", "predictor_guided")  # fmt: skip
+              "genetic_predictor", "predictor_guided", "predictor_global")  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,6 +152,10 @@ class TableSpace:
         """The hash is already canonical."""
         return candidate
 
+    def candidates(self) -> list[int]:
+        """Every architecture of the table, in row order (the space is enumerable)."""
+        return self.table.hashes
+
     def _canonical(self, link: list[int], ops: list[str]) -> int | None:
         from nas_bench_graph.architecture import Arch
 
@@ -199,6 +208,8 @@ class TablePredictor:
         self.refit_growth = refit_growth
         self.fitted_on_ = 0
         self.fits_ = 0
+        self.predicted_rows_ = 0  # rows the model actually predicted (memo misses), all fits
+        self._memo = np.full(len(features), np.nan)  # this fit's prediction per row (NaN: none)
 
     def fit(self, candidates: Sequence[int], scores: Sequence[float]) -> None:
         """Refit on all measured candidates if they grew enough since the last fit."""
@@ -209,11 +220,21 @@ class TablePredictor:
             warnings.filterwarnings("ignore", "Skipping features without any observed values")
             self.model_.fit(self.features[rows], np.asarray(scores))
         self.fitted_on_, self.fits_ = len(candidates), self.fits_ + 1
+        self._memo[:] = np.nan
 
     def predict(self, candidates: Sequence[int]) -> list[float]:
-        """Predicted validation scores (never stored or reported as measured)."""
-        rows = [self.table.row[h] for h in candidates]
-        return self.model_.predict(self.features[rows]).tolist()
+        """Predicted validation scores (never stored or reported as measured).
+
+        Rows already predicted since the last fit are read from the memo; the rest are
+        predicted in one call (a row's prediction does not depend on the other rows).
+        """
+        rows = np.fromiter((self.table.row[h] for h in candidates), dtype=np.int64,
+                           count=len(candidates))  # fmt: skip
+        missing = np.unique(rows[np.isnan(self._memo[rows])])
+        if missing.size:
+            self._memo[missing] = self.model_.predict(self.features[missing])
+            self.predicted_rows_ += int(missing.size)
+        return self._memo[rows].tolist()
 
 
 @dataclass(frozen=True)
@@ -242,18 +263,20 @@ def run_strategy(
     regressor: str = "xgboost",
     config: GeneticConfig | None = None,
     estimation_fraction: float = 0.5,
+    global_config: GlobalConfig | None = None,
 ) -> SearchHistory[int]:
     """One seeded run of ``strategy`` (one of :data:`STRATEGIES`) on ``table``.
 
     ``estimation_fraction`` is regularized evolution's with a predictor: each step proposes
     ``1 / (1 - estimation_fraction)`` children and looks up only the one ranked first (the
-    genetic loop takes its own from ``config``).
+    genetic loop takes its own from ``config``); ``global_config`` is ``predictor_global``'s
+    (default :class:`~models.nas.global_search.GlobalConfig`).
     """
     space = TableSpace(table)
     if strategy == "random":
         return random_search(space, table.evaluate, budget=budget, seed=seed, until=until)
     predictor = None
-    if strategy.endswith("_predictor") or strategy == "predictor_guided":
+    if strategy.endswith("_predictor") or strategy.startswith("predictor_"):
         features = structural_features(table) if features is None else features
         predictor = TablePredictor(table, features, regressor=regressor, seed=seed)
     if strategy in ("regularized_evolution", "regularized_evolution_predictor"):
@@ -263,6 +286,9 @@ def run_strategy(
     if strategy == "predictor_guided":
         return predictor_guided_evolution(space, table.evaluate, predictor, budget=budget,
                                           seed=seed, until=until)  # fmt: skip
+    if strategy == "predictor_global":
+        return predictor_global_search(space, table.evaluate, predictor, budget=budget,
+                                       config=global_config, seed=seed, until=until)  # fmt: skip
     if strategy in ("genetic", "genetic_predictor"):
         return genetic_search(space, table.evaluate, budget=budget, seed=seed, until=until,
                               config=config, predictor=predictor)  # fmt: skip

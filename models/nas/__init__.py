@@ -5,7 +5,8 @@
 * :mod:`models.nas.operators` — the registry of mutations and crossovers;
 * :mod:`models.nas.space` — the genotype space the strategies search;
 * :mod:`models.nas.search` — genetic search, regularized evolution, random search (any space);
-* :mod:`models.nas.guided_search` — predictor-guided evolution (the predictor filters mutants).
+* :mod:`models.nas.guided_search` — predictor-guided evolution (the predictor filters mutants);
+* :mod:`models.nas.global_search` — predictor-ranked search over a whole enumerable space.
 """
 
 from models.nas.compile import GenotypeNetwork, compile_genotype, vertex_channels
@@ -17,9 +18,11 @@ from models.nas.genotype import (
     random_genotype,
     validate_graph,
 )
+from models.nas.global_search import GlobalConfig, predictor_global_search
 from models.nas.guided_search import GuidedConfig, predictor_guided_evolution
 from models.nas.operators import apply_operator, get_operator, list_operators, register_operator
 from models.nas.search import (
+    EnumerableSpace,
     GeneticConfig,
     SearchHistory,
     genetic_search,
@@ -30,11 +33,13 @@ from models.nas.space import GenotypeSpace
 
 __all__ = [
     "OPERATIONS",
+    "EnumerableSpace",
     "GeneticConfig",
     "Genotype",
     "GenotypeError",
     "GenotypeNetwork",
     "GenotypeSpace",
+    "GlobalConfig",
     "GuidedConfig",
     "SearchHistory",
     "SearchSpaceConfig",
@@ -43,6 +48,7 @@ __all__ = [
     "genetic_search",
     "get_operator",
     "list_operators",
+    "predictor_global_search",
     "predictor_guided_evolution",
     "random_genotype",
     "random_search",

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 __all__ = [
+    "EnumerableSpace",
     "Evaluation",
     "GeneticConfig",
     "Predictor",
@@ -49,6 +50,15 @@ class SearchSpace(Protocol[T]):
     def crossover(self, first: T, second: T, rng: random.Random) -> T: ...
 
     def key(self, candidate: T) -> Hashable: ...
+
+
+class EnumerableSpace(SearchSpace[T], Protocol[T]):
+    """A space small enough to list: the optional ``candidates()`` a strategy scoring the whole
+    space needs (:mod:`models.nas.global_search`). The CNN genotype space has none."""
+
+    def candidates(self) -> Sequence[T]:
+        """Every candidate of the space, once each, in a fixed order."""
+        ...
 
 
 class Predictor(Protocol[T]):

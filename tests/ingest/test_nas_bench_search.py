@@ -77,6 +77,31 @@ def test_predictor_is_the_registry_regressor_refitted_as_data_grows(proteins):
     )
 
 
+@pytest.mark.filterwarnings("ignore:Skipping features without any observed values")
+def test_predictions_are_memoised_per_fit_and_equal_direct_ones(proteins):
+    table, features = proteins
+    predictor = TablePredictor(table, features, regressor="bayesian_ridge", refit_growth=0.5)
+    hashes = table.hashes
+    predictor.fit(hashes[:100], table.evaluate(hashes[:100]))
+    direct = make_pipeline(SimpleImputer(strategy="median"), MinMaxScaler(), BayesianRidge())
+    direct.fit(features[:100], table.valid[:100])
+    every = predictor.predict(hashes)  # the whole space, as predictor_global asks
+    np.testing.assert_allclose(every, direct.predict(features))
+    assert predictor.predicted_rows_ == 2021
+    some = predictor.predict(hashes[500:520] + hashes[3:4])  # read from the memo
+    assert some == every[500:520] + every[3:4] and predictor.predicted_rows_ == 2021
+    predictor.fit(hashes[:150], table.evaluate(hashes[:150]))  # a refit forgets the memo
+    direct.fit(features[:150], table.valid[:150])
+    np.testing.assert_allclose(predictor.predict(hashes[7:9]), direct.predict(features[7:9]))
+    assert predictor.predicted_rows_ == 2023
+
+
+def test_the_table_space_lists_every_architecture_once(proteins):
+    table, _ = proteins
+    listed = TableSpace(table).candidates()
+    assert listed == table.frame["hash"].to_list() and len(set(listed)) == 2021
+
+
 @pytest.mark.parametrize(
     "strategy",
     [
@@ -86,6 +111,7 @@ def test_predictor_is_the_registry_regressor_refitted_as_data_grows(proteins):
         "regularized_evolution_predictor",
         "genetic_predictor",
         "predictor_guided",
+        "predictor_global",
     ],
 )
 def test_runs_see_validation_only_and_report_test_of_the_best(proteins, strategy):
@@ -97,7 +123,8 @@ def test_runs_see_validation_only_and_report_test_of_the_best(proteins, strategy
         assert e.score == table.valid[table.row[e.candidate]]
     predicted = [e for e in history.evaluations if not e.measured]
     assert bool(predicted) == strategy.endswith("_predictor")
-    assert (history.scored_only > 0) == (strategy == "predictor_guided")
+    assert (history.scored_only > 0) == strategy.startswith("predictor_")
+    assert len({e.candidate for e in history.measured()}) == 120  # none looked up twice
     (outcome,) = queries_to_reach(strategy, table, top_fraction=0.01, seeds=[1], budget=120,
                                   features=features, regressor="bayesian_ridge")  # fmt: skip
     best = max(history.measured(), key=lambda e: e.score)
@@ -113,7 +140,8 @@ def test_runs_see_validation_only_and_report_test_of_the_best(proteins, strategy
         assert outcome.queries_to_target <= outcome.queries < outcome.queries_to_target + 30
 
 
-@pytest.mark.parametrize("strategy", ["regularized_evolution", "predictor_guided"])
+@pytest.mark.parametrize("strategy", ["regularized_evolution", "predictor_guided",
+                                      "predictor_global"])  # fmt: skip
 def test_a_looser_target_read_from_a_run_to_the_strict_one_matches_its_own_run(proteins, strategy):
     # the benchmark runs each seed once, to the strictest target, and reads the looser ones off
     table, features = proteins
