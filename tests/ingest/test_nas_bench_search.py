@@ -60,6 +60,13 @@ def test_mutation_and_crossover_stay_in_the_table(proteins):
         assert not Counter(decode_hash(mixed)[1]) - (before + Counter(decode_hash(other)[1]))
 
 
+def _direct_bayesian_ridge(features, valid):
+    """The predictor's pipeline built and fitted with scikit-learn directly (the independent
+    answer): median imputation, min-max scaling, BayesianRidge."""
+    direct = make_pipeline(SimpleImputer(strategy="median"), MinMaxScaler(), BayesianRidge())
+    return direct.fit(features, valid)
+
+
 @pytest.mark.filterwarnings("ignore:Skipping features without any observed values")
 def test_predictor_is_the_registry_regressor_refitted_as_data_grows(proteins):
     table, features = proteins
@@ -70,8 +77,7 @@ def test_predictor_is_the_registry_regressor_refitted_as_data_grows(proteins):
     assert (predictor.fits_, predictor.fitted_on_) == (1, 100)
     predictor.fit(hashes[:150], table.evaluate(hashes[:150]))
     assert (predictor.fits_, predictor.fitted_on_) == (2, 150)
-    direct = make_pipeline(SimpleImputer(strategy="median"), MinMaxScaler(), BayesianRidge())
-    direct.fit(features[:150], table.valid[:150])
+    direct = _direct_bayesian_ridge(features[:150], table.valid[:150])
     np.testing.assert_allclose(
         predictor.predict(hashes[500:520]), direct.predict(features[500:520])
     )
@@ -83,8 +89,7 @@ def test_predictions_are_memoised_per_fit_and_equal_direct_ones(proteins):
     predictor = TablePredictor(table, features, regressor="bayesian_ridge", refit_growth=0.5)
     hashes = table.hashes
     predictor.fit(hashes[:100], table.evaluate(hashes[:100]))
-    direct = make_pipeline(SimpleImputer(strategy="median"), MinMaxScaler(), BayesianRidge())
-    direct.fit(features[:100], table.valid[:100])
+    direct = _direct_bayesian_ridge(features[:100], table.valid[:100])
     every = predictor.predict(hashes)  # the whole space, as predictor_global asks
     np.testing.assert_allclose(every, direct.predict(features))
     assert predictor.predicted_rows_ == 2021
